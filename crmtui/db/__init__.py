@@ -1,0 +1,1 @@
+"""Persistence: the engine and its pragmas, SQLModel tables, migrations and backups."""

@@ -1,0 +1,1 @@
+"""The business rules. Plain Python: never imports Textual."""

@@ -1,0 +1,167 @@
+"""Recording sales, earning points, and undoing a sale with reversing entries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import ROUND_FLOOR, Decimal
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from crmtui.db.models import Contact, PointsEntry, Sale
+from crmtui.services.dto import SaleRecord, SaleResult, ShopSettings
+from crmtui.services.ledger import InsufficientPointsError, add_entry
+from crmtui.services.money import MAX_AMOUNT_MINOR
+
+
+class SaleError(ValueError):
+    pass
+
+
+def points_for(amount_minor: int, *, points_per_unit: str, exponent: int) -> int:
+    """Whole points earned: floor(amount in currency units × points per unit)."""
+    units = Decimal(amount_minor).scaleb(-exponent)
+    return int((units * Decimal(points_per_unit)).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def _record(session: Session, sale: Sale) -> SaleRecord:
+    assert sale.id is not None
+    earned = session.exec(
+        select(func.coalesce(func.sum(PointsEntry.delta), 0)).where(
+            PointsEntry.sale_id == sale.id, PointsEntry.kind == "earn"
+        )
+    ).one()
+    return SaleRecord(
+        id=sale.id,
+        contact_id=sale.contact_id,
+        amount_minor=sale.amount_minor,
+        currency=sale.currency,
+        occurred_at=sale.occurred_at,
+        note=sale.note,
+        voided_at=sale.voided_at,
+        points_earned=int(earned),
+    )
+
+
+def record_sale(
+    *,
+    session: Session,
+    contact_id: int,
+    amount_minor: int,
+    idempotency_key: str,
+    settings: ShopSettings,
+    now: datetime,
+    note: str = "",
+) -> SaleResult:
+    """One sale, its points and the new balance, all in the caller's transaction.
+
+    The same idempotency key twice (Enter pressed twice) returns the first sale unchanged.
+    """
+    existing = session.exec(select(Sale).where(Sale.idempotency_key == idempotency_key)).first()
+    if existing is not None:
+        if existing.contact_id != contact_id or existing.amount_minor != amount_minor:
+            raise SaleError("This sale key was already used for a different sale")
+        contact = session.get(Contact, contact_id)
+        assert contact is not None
+        return SaleResult(_record(session, existing), 0, contact.points_balance, duplicate=True)
+    if not 0 < amount_minor <= MAX_AMOUNT_MINOR:
+        raise SaleError("The amount must be more than zero")
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise SaleError(f"No customer with id {contact_id}")
+    if contact.archived_at is not None:
+        raise SaleError(f"{contact.full_name} is archived; unarchive them first")
+    sale = Sale(
+        contact_id=contact_id,
+        amount_minor=amount_minor,
+        currency=settings.currency,
+        occurred_at=now,
+        note=note,
+        idempotency_key=idempotency_key,
+    )
+    session.add(sale)
+    session.flush()
+    points = points_for(
+        amount_minor, points_per_unit=settings.points_per_unit, exponent=settings.exponent
+    )
+    if points > 0:
+        add_entry(
+            session=session,
+            contact=contact,
+            kind="earn",
+            delta=points,
+            reason=f"sale #{sale.id}",
+            now=now,
+            sale_id=sale.id,
+        )
+    if contact.last_sale_at is None or contact.last_sale_at < now:
+        contact.last_sale_at = now
+    session.add(contact)
+    session.flush()
+    return SaleResult(_record(session, sale), points, contact.points_balance)
+
+
+def void_sale(*, session: Session, sale_id: int, now: datetime, reason: str) -> SaleResult:
+    """Void a sale: mark it, and reverse the points it still holds. Nothing is deleted."""
+    sale = session.get(Sale, sale_id)
+    if sale is None:
+        raise SaleError(f"No sale with id {sale_id}")
+    if sale.voided_at is not None:
+        raise SaleError("That sale was already undone")
+    contact = session.get(Contact, sale.contact_id)
+    assert contact is not None
+    held = int(
+        session.exec(
+            select(func.coalesce(func.sum(PointsEntry.delta), 0)).where(
+                PointsEntry.sale_id == sale_id
+            )
+        ).one()
+    )
+    if held > 0:
+        try:
+            add_entry(
+                session=session,
+                contact=contact,
+                kind="reverse",
+                delta=-held,
+                reason=f"void of sale #{sale_id}: {reason}",
+                now=now,
+                sale_id=sale_id,
+            )
+        except InsufficientPointsError:
+            raise SaleError(
+                f"Cannot undo: {held} points came from this sale but only "
+                f"{contact.points_balance} are left (some were already spent)"
+            ) from None
+    sale.voided_at = now
+    sale.void_reason = reason
+    session.add(sale)
+    session.flush()
+    contact.last_sale_at = session.exec(
+        select(func.max(Sale.occurred_at)).where(
+            Sale.contact_id == contact.id, col(Sale.voided_at).is_(None)
+        )
+    ).one()
+    session.add(contact)
+    session.flush()
+    return SaleResult(_record(session, sale), -held, contact.points_balance)
+
+
+def recent_sales(*, session: Session, contact_id: int, limit: int = 50) -> list[SaleRecord]:
+    sales = session.exec(
+        select(Sale)
+        .where(Sale.contact_id == contact_id)
+        .order_by(col(Sale.occurred_at).desc(), col(Sale.id).desc())
+        .limit(limit)
+    ).all()
+    return [_record(session, sale) for sale in sales]
+
+
+def last_active_sale(*, session: Session, contact_id: int) -> SaleRecord | None:
+    sale = session.exec(
+        select(Sale)
+        .where(Sale.contact_id == contact_id, col(Sale.voided_at).is_(None))
+        .order_by(col(Sale.occurred_at).desc(), col(Sale.id).desc())
+        .limit(1)
+    ).first()
+    return _record(session, sale) if sale else None
