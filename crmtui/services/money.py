@@ -57,6 +57,9 @@ def parse_amount(typed: str, *, exponent: int = 2, symbol: str | None = None) ->
         raise AmountError(f"At most {exponent} decimals")
     if not integer and not fraction:
         raise AmountError("Type an amount, e.g. 12.50")
+    integer = integer.lstrip("0")  # int() refuses strings over 4,300 digits, zeros included
+    if len(integer) > len(str(MAX_AMOUNT_MINOR)):
+        raise AmountError("That amount is too large for one sale")
     minor = int(integer or "0") * 10**exponent + int(fraction.ljust(exponent, "0") or "0")
     if minor <= 0:
         raise AmountError("The amount must be more than zero")

@@ -39,6 +39,12 @@ class Shop:
     def close(self) -> None:
         self.db.dispose()
 
+    def quick_check(self) -> str | None:
+        """SQLite's quick integrity check: None when sound, else what it found."""
+        rows = self.db.raw_execute("PRAGMA quick_check")
+        found = [str(row[0]) for row in rows]
+        return None if found == ["ok"] else "; ".join(found[:5])
+
     # -- settings ---------------------------------------------------------------------------
     @property
     def settings(self) -> ShopSettings:
@@ -197,6 +203,11 @@ class Shop:
                 note=note,
             )
 
+    def last_sale(self, contact_id: int) -> SaleRecord | None:
+        """The sale that undo would void: the customer's latest one still standing."""
+        with self.db.read() as session:
+            return sales.last_active_sale(session=session, contact_id=contact_id)
+
     def undo_last_sale(self, contact_id: int) -> SaleResult:
         with self.db.write() as session:
             last = sales.last_active_sale(session=session, contact_id=contact_id)
@@ -217,3 +228,32 @@ class Shop:
 
         current = self.settings
         return format_money(minor, current.currency, locale=current.locale)
+
+    # -- settings screen --------------------------------------------------------------------
+    def check_settings(self, values: dict[str, str]) -> Problems:
+        """Validate a settings form without touching the database (cheap per keystroke)."""
+        return settings.validate_settings(values)
+
+    def earning_example(self, values: dict[str, str] | None = None) -> str:
+        """`12.50 PLN earns 12 points`: the points rule at work, for the settings screen.
+
+        Uses the currency and rate typed in `values` when those two are valid, else the stored.
+        """
+        from crmtui.services.money import currency_exponent, format_plain
+
+        currency, rate = self.settings.currency, self.settings.points_per_unit
+        if values is not None:
+            problems = settings.validate_settings(values).errors
+            if "currency" not in problems and "points_per_unit" not in problems:
+                currency = values["currency"].strip().upper()
+                rate = values["points_per_unit"].strip().replace(",", ".")
+        exponent = currency_exponent(currency)
+        minor = 1250 * 10 ** (exponent - 2) if exponent >= 2 else 1250
+        points = sales.points_for(minor, points_per_unit=rate, exponent=exponent)
+        unit = "point" if points == 1 else "points"
+        return f"{format_plain(minor, exponent)} {currency} earns {points:,} {unit}"
+
+    def schema_revision(self) -> str | None:
+        """The schema revision stamped in the open file, or None if it has none."""
+        rows = self.db.raw_execute("SELECT version_num FROM alembic_version")
+        return str(rows[0][0]) if rows else None

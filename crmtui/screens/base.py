@@ -1,0 +1,48 @@
+"""What every crmtui screen shares: access to the shop once it is open, and worker errors."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+if TYPE_CHECKING:
+    from crmtui.app import CrmApp
+    from crmtui.services.shop import Shop
+
+
+def report_failed_worker(screen: Screen[object], worker: Worker[object]) -> None:
+    """Tell the owner when background work failed, in words, instead of failing silently."""
+    if worker.state == WorkerState.ERROR and worker.error is not None:
+        what = worker.description or worker.name or "That action"
+        screen.notify(
+            f"{what} failed: {worker.error}", title="Something went wrong", severity="error"
+        )
+
+
+class ShopScreen(Screen[None]):
+    """A screen that needs the shop. `shop_ready` runs once the database is open."""
+
+    @property
+    def crm(self) -> CrmApp:
+        return cast("CrmApp", self.app)
+
+    @property
+    def shop(self) -> Shop:
+        shop = self.crm.shop
+        if shop is None:
+            raise RuntimeError("the shop is not open yet")
+        return shop
+
+    def on_mount(self) -> None:
+        if self.crm.shop is not None:
+            self.shop_ready()
+        else:
+            self.crm.shop_opened.subscribe(self, lambda _shop: self.shop_ready())
+
+    def shop_ready(self) -> None:
+        """Load this screen's data. Called once the database is open."""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_failed_worker(self, event.worker)

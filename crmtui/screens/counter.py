@@ -1,0 +1,348 @@
+"""The counter: find a customer in a second, record the sale, tell them their balance."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from crmtui.screens.base import ShopScreen
+from crmtui.widgets.card import CustomerCard
+from crmtui.widgets.safe import cell, days_ago, local_time, plain
+
+if TYPE_CHECKING:
+    from crmtui.screens.contact_form import ContactFormResult
+    from crmtui.services.dto import ContactCard, ContactSummary, SaleResult
+
+RESULT_LIMIT = 20
+
+
+class CounterScreen(ShopScreen):
+    """Home screen. The search box has focus; Enter picks, the amount box records a sale."""
+
+    BINDINGS = [
+        Binding("down", "move_cursor(1)", "Next match", show=False),
+        Binding("up", "move_cursor(-1)", "Previous match", show=False),
+        Binding("ctrl+n", "new_customer", "New customer", id="counter.new"),
+        Binding("ctrl+z", "undo_sale", "Undo sale", id="counter.undo"),
+        Binding("ctrl+t", "edit_customer", "Edit", id="counter.edit"),
+        Binding("ctrl+o", "open_customer", "Details", id="counter.open"),
+        Binding("escape", "back", "Clear", id="counter.back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.results: list[ContactSummary] = []
+        self.results_query: str | None = None
+        self.pick_when_ready = False
+        self.selected_id: int | None = None
+        self.sale_key = uuid.uuid4().hex
+        self.sale_in_flight = False
+        self.last_sale: SaleResult | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="counter"):
+            with Vertical(id="find"):
+                yield Input(placeholder="Find a customer: phone digits or name", id="search")
+                yield Static("Opening the shop…", id="search-status")
+                table: DataTable[Text] = DataTable(
+                    id="results", cursor_type="row", zebra_stripes=True
+                )
+                yield table
+            with Vertical(id="sell"):
+                yield CustomerCard(id="card")
+                yield Input(placeholder="Amount, then Enter", id="amount", disabled=True)
+                yield Static("", id="amount-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#results", DataTable)
+        table.add_columns("Name", "Phone", "Points", "Last visit")
+        self.query_one("#search", Input).focus()
+        super().on_mount()
+
+    def shop_ready(self) -> None:
+        settings = self.shop.settings
+        self.sub_title = f"{settings.shop_name} · Counter"
+        self.query_one("#amount", Input).placeholder = f"Amount in {settings.currency}, then Enter"
+        self.run_search(self.query_one("#search", Input).value)
+
+    # -- searching --------------------------------------------------------------------------
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        if self.crm.shop is not None:
+            self.run_search(event.value)
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False, description="Search")
+    def run_search(self, query: str) -> None:
+        results = self.shop.search(query, limit=RESULT_LIMIT) if query.strip() else []
+        self.app.call_from_thread(self.show_results, query, results)
+
+    def show_results(self, query: str, results: list[ContactSummary]) -> None:
+        if query != self.query_one("#search", Input).value:
+            return  # a newer keystroke is already being searched
+        self.results = results
+        self.results_query = query
+        table = self.query_one("#results", DataTable)
+        now = self.shop.clock()
+        with self.app.batch_update():
+            table.clear()
+            for person in results:
+                table.add_row(
+                    cell(person.full_name),
+                    cell(person.phone),
+                    Text(f"{person.points_balance:,}", justify="right"),
+                    Text(days_ago(person.last_sale_at, now)),
+                    key=str(person.id),
+                )
+        status = self.query_one("#search-status", Static)
+        if not query.strip():
+            status.update("Type a phone fragment or a name. ctrl+n adds a new customer.")
+        elif not results:
+            status.update(plain(f"No match for “{query}”. Enter adds them as a new customer."))
+        else:
+            more = " (showing the best)" if len(results) == RESULT_LIMIT else ""
+            status.update(f"{len(results)} match(es){more}. ↑↓ choose, Enter picks.")
+        if self.pick_when_ready:
+            self.pick_highlighted()
+
+    def action_move_cursor(self, step: int) -> None:
+        table = self.query_one("#results", DataTable)
+        if table.row_count:
+            table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + step)))
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        if self.crm.shop is None or event.value != self.results_query:
+            self.pick_when_ready = True  # Enter beat the search: pick once results arrive
+            return
+        self.pick_highlighted()
+
+    def pick_highlighted(self) -> None:
+        self.pick_when_ready = False
+        table = self.query_one("#results", DataTable)
+        if self.results and 0 <= table.cursor_row < len(self.results):
+            self.choose(self.results[table.cursor_row].id)
+        elif self.query_one("#search", Input).value.strip():
+            self.action_new_customer()
+
+    @on(DataTable.RowSelected, "#results")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.choose(int(event.row_key.value))
+
+    # -- the customer card ------------------------------------------------------------------
+    def choose(self, contact_id: int) -> None:
+        if contact_id != self.selected_id:
+            self.sale_key = uuid.uuid4().hex
+            self.last_sale = None
+            self.query_one("#amount-status", Static).update("")
+        self.selected_id = contact_id
+        self.load_card(contact_id, focus_amount=True)
+
+    @work(thread=True, exclusive=True, group="card", exit_on_error=False, description="Loading")
+    def load_card(self, contact_id: int, focus_amount: bool = False) -> None:
+        card = self.shop.card(contact_id)
+        self.app.call_from_thread(self.show_card, card, focus_amount)
+
+    def show_card(self, card: ContactCard, focus_amount: bool) -> None:
+        if card.id != self.selected_id:
+            return
+        self.query_one("#card", CustomerCard).show(
+            card, money=self.shop.format_money, now=self.shop.clock()
+        )
+        amount = self.query_one("#amount", Input)
+        amount.disabled = card.archived_at is not None
+        if card.archived_at is not None:
+            self.query_one("#amount-status", Static).update(
+                "Archived customer: unarchive them in Contacts (F3) to record sales."
+            )
+        elif focus_amount:
+            amount.focus()
+        self.refresh_bindings()
+
+    def clear_card(self) -> None:
+        self.selected_id = None
+        self.last_sale = None
+        self.query_one("#card", CustomerCard).show_empty()
+        amount = self.query_one("#amount", Input)
+        amount.value = ""
+        amount.disabled = True
+        self.query_one("#amount-status", Static).update("")
+        self.refresh_bindings()
+
+    # -- selling ----------------------------------------------------------------------------
+    @on(Input.Changed, "#amount")
+    def _amount_changed(self, event: Input.Changed) -> None:
+        status = self.query_one("#amount-status", Static)
+        if not event.value.strip():
+            return
+        from crmtui.services.money import AmountError
+
+        try:
+            minor = self.shop.parse_amount(event.value)
+        except AmountError as exc:
+            status.update(Text(str(exc), style="bold red"))
+        else:
+            status.update(Text(f"{self.shop.format_money(minor)} — Enter records the sale"))
+
+    @on(Input.Submitted, "#amount")
+    def _amount_submitted(self, event: Input.Submitted) -> None:
+        from crmtui.services.money import AmountError
+
+        if self.selected_id is None or self.sale_in_flight:
+            return
+        status = self.query_one("#amount-status", Static)
+        try:
+            minor = self.shop.parse_amount(event.value)
+        except AmountError as exc:
+            status.update(Text(str(exc), style="bold red"))
+            return
+        self.sale_in_flight = True
+        self.record_sale(self.selected_id, minor, self.sale_key)
+
+    @work(thread=True, group="sale", exit_on_error=False, description="Recording the sale")
+    def record_sale(self, contact_id: int, amount_minor: int, key: str) -> None:
+        try:
+            result = self.shop.record_sale(contact_id, amount_minor, idempotency_key=key)
+        finally:
+            self.app.call_from_thread(setattr, self, "sale_in_flight", False)
+        self.app.call_from_thread(self.sale_recorded, result)
+
+    def sale_recorded(self, result: SaleResult) -> None:
+        amount = self.query_one("#amount", Input)
+        money = self.shop.format_money(result.sale.amount_minor)
+        if result.duplicate:
+            self.notify(f"That {money} sale was already recorded.", severity="warning")
+        else:
+            self.sale_key = uuid.uuid4().hex
+            self.last_sale = result
+            self.notify(
+                f"{money} recorded: +{result.points_delta:,} points, "
+                f"balance {result.new_balance:,}",
+                title="Sale recorded",
+            )
+        amount.value = ""
+        self.query_one("#amount-status", Static).update(
+            Text(
+                f"Last sale {money} at {local_time(result.sale.occurred_at)[-5:]}: "
+                f"+{result.sale.points_earned:,} points. ctrl+z undoes it."
+            )
+        )
+        self.load_card(result.sale.contact_id)
+        self.run_search(self.query_one("#search", Input).value)
+
+    def action_undo_sale(self) -> None:
+        if self.selected_id is None:
+            self.notify("Choose a customer first.", severity="warning")
+            return
+        contact_id = self.selected_id
+        self.prepare_undo(contact_id)
+
+    @work(thread=True, exclusive=True, group="sale", exit_on_error=False, description="Undo")
+    def prepare_undo(self, contact_id: int) -> None:
+        last = self.shop.last_sale(contact_id)
+        summary = None
+        if last is not None:
+            summary = (
+                f"the {self.shop.format_money(last.amount_minor)} sale of "
+                f"{local_time(last.occurred_at)} (+{last.points_earned:,} points)"
+            )
+        self.app.call_from_thread(self._confirm_undo, contact_id, summary)
+
+    def _confirm_undo(self, contact_id: int, summary: str | None) -> None:
+        if summary is None:
+            self.notify("This customer has no sale to undo.", severity="warning")
+            return
+        from crmtui.screens.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.undo_sale(contact_id)
+
+        self.app.push_screen(ConfirmScreen(f"Undo {summary}?", yes="Undo sale"), answered)
+
+    @work(thread=True, exclusive=True, group="sale", exit_on_error=False, description="Undo")
+    def undo_sale(self, contact_id: int) -> None:
+        from crmtui.services.sales import SaleError
+
+        try:
+            result = self.shop.undo_last_sale(contact_id)
+        except SaleError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.app.call_from_thread(self.sale_undone, result)
+
+    def sale_undone(self, result: SaleResult) -> None:
+        money = self.shop.format_money(result.sale.amount_minor)
+        self.last_sale = None
+        self.notify(
+            f"{money} sale voided: {result.points_delta:,} points, balance {result.new_balance:,}",
+            title="Sale undone",
+        )
+        self.query_one("#amount-status", Static).update(Text(f"Voided the {money} sale."))
+        self.load_card(result.sale.contact_id)
+        self.run_search(self.query_one("#search", Input).value)
+
+    # -- customers --------------------------------------------------------------------------
+    def action_new_customer(self) -> None:
+        from crmtui.screens.contact_form import ContactFormScreen
+        from crmtui.services.validation import split_search_text
+
+        initial = split_search_text(self.query_one("#search", Input).value)
+        self.app.push_screen(ContactFormScreen(initial), self._form_closed)
+
+    def action_edit_customer(self) -> None:
+        if self.selected_id is None:
+            self.notify("Choose a customer first.", severity="warning")
+            return
+        self.open_edit_form(self.selected_id)
+
+    @work(thread=True, exclusive=True, group="card", exit_on_error=False, description="Edit")
+    def open_edit_form(self, contact_id: int) -> None:
+        initial = self.shop.form_of(contact_id)
+        self.app.call_from_thread(self._push_edit_form, contact_id, initial)
+
+    def _push_edit_form(self, contact_id: int, initial: object) -> None:
+        from crmtui.screens.contact_form import ContactFormScreen
+        from crmtui.services.validation import ContactInput
+
+        assert isinstance(initial, ContactInput)
+        self.app.push_screen(ContactFormScreen(initial, contact_id=contact_id), self._form_closed)
+
+    def _form_closed(self, result: ContactFormResult | None) -> None:
+        if result is None:
+            self.query_one("#search", Input).focus()
+            return
+        if result.action == "saved":
+            self.notify("Customer saved.")
+        self.choose(result.contact_id)
+        self.run_search(self.query_one("#search", Input).value)
+
+    def action_open_customer(self) -> None:
+        if self.selected_id is None:
+            self.notify("Choose a customer first.", severity="warning")
+            return
+        self.crm.open_contact(self.selected_id)
+
+    def action_back(self) -> None:
+        search = self.query_one("#search", Input)
+        if self.focused is self.query_one("#amount", Input) or self.selected_id is not None:
+            self.clear_card()
+            search.focus()
+            return
+        if search.value:
+            search.value = ""
+        search.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("undo_sale", "edit_customer", "open_customer"):
+            return True if self.selected_id is not None else None
+        return True

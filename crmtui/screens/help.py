@@ -1,0 +1,82 @@
+"""F1: every key, screen by screen, built from the bindings themselves."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+SCREEN_TITLES = {"counter": "Counter", "contacts": "Contacts", "settings": "Settings"}
+
+
+def _rows(app: App[object], bindings: list[Binding]) -> list[tuple[str, str]]:
+    rows = []
+    for binding in bindings:
+        if not binding.description:
+            continue
+        rows.append((app.get_key_display(binding), binding.description))
+    return rows
+
+
+def _bindings_of(cls: type) -> list[Binding]:
+    found: list[Binding] = []
+    for item in getattr(cls, "BINDINGS", []):
+        if isinstance(item, Binding):
+            found.append(item)
+    return found
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 80; max-width: 100%; height: 90%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    """
+    BINDINGS = [Binding("escape,f1,q", "dismiss", "Close help")]
+
+    def compose(self) -> ComposeResult:
+        from crmtui.screens.confirm import ConfirmScreen
+        from crmtui.screens.contact_detail import ContactDetailScreen
+        from crmtui.screens.contact_form import ContactFormScreen
+
+        app = self.app
+        sections: list[tuple[str, list[Binding]]] = [("Everywhere", _bindings_of(type(app)))]
+        sections.append(("Everywhere", [Binding("ctrl+p", "command_palette", "Command palette")]))
+        for mode, screen in getattr(app, "MODES", {}).items():
+            if isinstance(screen, type):
+                sections.append((SCREEN_TITLES.get(mode, mode.title()), _bindings_of(screen)))
+        sections += [
+            ("Customer details", _bindings_of(ContactDetailScreen)),
+            ("Customer form", _bindings_of(ContactFormScreen)),
+            ("Confirmations", _bindings_of(ConfirmScreen)),
+        ]
+        self.sections: dict[str, list[tuple[str, str]]] = {}
+        for title, bindings in sections:
+            self.sections.setdefault(title, []).extend(_rows(app, bindings))
+        with VerticalScroll():
+            yield Static(Text("Keys", style="bold"), id="help-title")
+            for title, rows in self.sections.items():
+                table = Table(title=title, title_justify="left", show_header=False, box=None)
+                table.add_column(style="bold", no_wrap=True, min_width=14)
+                table.add_column()
+                for key, description in rows:
+                    table.add_row(Text(key), Text(description))
+                yield Static(table)
+            yield Static(
+                Text(
+                    "Search: type any part of a phone number or a name in any script "
+                    "(lukasz finds Łukasz, wang finds 王). Several words must all match.\n"
+                    "Amounts: 12.5, 12,50 and 1 200 all work."
+                )
+            )

@@ -1,0 +1,71 @@
+"""The customer card: who this is and where they stand, at a glance."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from crmtui.services.dto import ContactCard
+from crmtui.widgets.safe import days_ago, local_date, plain
+
+
+class CustomerCard(Static):
+    DEFAULT_CSS = """
+    CustomerCard {
+        height: auto;
+        padding: 0 1;
+        border: round $primary;
+        border-title-color: $text;
+        border-title-style: bold;
+    }
+    CustomerCard.-empty { color: $text-muted; border: round $panel; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self.card: ContactCard | None = None
+        self.show_empty()
+
+    def show_empty(self, message: str = "No customer chosen. Search, then press Enter.") -> None:
+        self.card = None
+        self.add_class("-empty")
+        self.border_title = "Customer"
+        self.update(Text(message))
+
+    def show(self, card: ContactCard, *, money: Callable[[int], str], now: datetime) -> None:
+        self.card = card
+        self.remove_class("-empty")
+        self.border_title = plain(card.full_name, limit=60)  # a Text: never parsed as markup
+        balance = Text.assemble((f"{card.points_balance:,}", "bold"), " points")
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="dim", no_wrap=True)
+        grid.add_column()
+        grid.add_row("Name", plain(card.full_name))
+        if card.greeting_name:
+            grid.add_row("Greeting", plain(card.greeting_name))
+        grid.add_row("Phone", plain(card.phone or "—"))
+        if card.email:
+            grid.add_row("Email", plain(card.email))
+        grid.add_row("Balance", balance)
+        grid.add_row("Lifetime spend", Text(money(card.lifetime_spend_minor)))
+        grid.add_row("Visits", Text(f"{card.visits:,}"))
+        last = "never"
+        if card.last_sale_at is not None:
+            last = f"{local_date(card.last_sale_at)} ({days_ago(card.last_sale_at, now)})"
+        grid.add_row("Last visit", Text(last))
+        grid.add_row("Tags", plain(", ".join(card.tags) or "—"))
+        if card.birthday:
+            grid.add_row("Birthday", Text(card.birthday.as_text()))
+        grid.add_row("Referral code", Text(card.referral_code))
+        if card.notes:
+            first_line = card.notes.splitlines()[0] if card.notes.splitlines() else ""
+            grid.add_row("Notes", plain(first_line, limit=80))
+        parts: list[Table | Text] = [grid]
+        if card.archived_at is not None:
+            parts.append(Text(f"Archived on {local_date(card.archived_at)}", style="bold red"))
+        self.update(Group(*parts))
