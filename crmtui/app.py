@@ -63,7 +63,8 @@ class CrmApp(App[None]):
     def on_mount(self) -> None:
         self.sub_title = self.db_path.name
         if self.shop is None:
-            self.open_shop()
+            # After the first paint: importing SQLAlchemy holds the GIL for ~0.3 s.
+            self.call_after_refresh(self.open_shop)
 
     @work(thread=True, exit_on_error=False, description="Opening the shop")
     def open_shop(self) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, cast
 
+from textual.app import App
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
 
 from crmtui.widgets.safe import plain
 
@@ -21,9 +23,10 @@ class ActionsProvider(Provider):
         found = []
         for key, active in self.screen.active_bindings.items():
             binding = active.binding
-            if not binding.description or not active.enabled or binding.action in seen:
+            # Widget-level keys (cursor moves in an Input) are not commands an owner looks for.
+            if not isinstance(active.node, (App, Screen)) or not binding.show:
                 continue
-            if binding.action in ("command_palette",):
+            if not binding.description or not active.enabled or binding.action in seen:
                 continue
             seen.add(binding.action)
             shown_key = self.app.get_key_display(binding) or key

@@ -6,7 +6,7 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
-from crmtui.db.engine import create_private_file
+from crmtui.db.files import create_private_file
 from crmtui.paths import ensure_private_dir
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,15 +14,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
+from crmtui.db.files import create_private_file
+
 BUSY_TIMEOUT_MS = 5000
 _IMMEDIATE = "crmtui_immediate"
-
-
-def create_private_file(path: Path) -> None:
-    """Create `path` empty with mode 0600 if it does not exist yet."""
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-    os.close(fd)
-    os.chmod(path, 0o600)
 
 
 def _apply_pragmas(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:

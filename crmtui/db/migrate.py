@@ -7,7 +7,6 @@ from datetime import datetime
 from pathlib import Path
 
 from crmtui.db.backup import take_backup
-from crmtui.db.engine import Database
 from crmtui.db.schema import HEAD_REVISION, NewerSchemaError, current_revision
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -67,6 +66,8 @@ def upgrade_database(path: Path, *, now: datetime, backup_dir: Path) -> Migratio
     if revision is not None:
         backup = take_backup(path, backup_dir, now=now, label=f"before-{HEAD_REVISION}")
     from alembic import command
+
+    from crmtui.db.engine import Database
 
     database = Database.open(path)
     try:

@@ -46,7 +46,7 @@ class ContactFormScreen(ModalScreen[ContactFormResult | None]):
     ContactFormScreen .field { height: auto; }
     ContactFormScreen .field Label { width: 16; padding-top: 1; }
     ContactFormScreen .field Input { width: 1fr; }
-    ContactFormScreen .error { color: $error; height: auto; padding-left: 16; }
+    ContactFormScreen .error { color: $error; height: auto; padding-left: 18; }
     ContactFormScreen .error.-ok { display: none; }
     ContactFormScreen #duplicates { color: $warning; height: auto; padding: 0 0 0 16; }
     ContactFormScreen #notes { height: 5; width: 1fr; }
@@ -78,7 +78,7 @@ class ContactFormScreen(ModalScreen[ContactFormResult | None]):
             yield Static(title, id="heading")
             for name, label, placeholder in FIELDS:
                 with Horizontal(classes="field"):
-                    yield Label(label)
+                    yield Label(label, id=f"{name}-label")
                     yield Input(
                         getattr(self.initial, name),
                         placeholder=placeholder,
@@ -103,9 +103,8 @@ class ContactFormScreen(ModalScreen[ContactFormResult | None]):
     def on_mount(self) -> None:
         first_empty = next((n for n, *_ in FIELDS if not getattr(self.initial, n)), "full_name")
         self.query_one(f"#{first_empty}", Input).focus()
-        self.query_one(
-            "#phone", Input
-        ).border_subtitle = f"region {self.shop.settings.phone_region}"
+        region = self.shop.settings.phone_region
+        self.query_one("#phone-label", Label).update(f"Phone ({region})")
         self.refresh_checks()
 
     def current(self) -> ContactInput:

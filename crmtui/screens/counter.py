@@ -60,7 +60,7 @@ class CounterScreen(ShopScreen):
                 yield CustomerCard(id="card")
                 yield Input(placeholder="Amount, then Enter", id="amount", disabled=True)
                 yield Static("", id="amount-status")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#results", DataTable)
@@ -108,8 +108,9 @@ class CounterScreen(ShopScreen):
         elif not results:
             status.update(plain(f"No match for “{query}”. Enter adds them as a new customer."))
         else:
-            more = " (showing the best)" if len(results) == RESULT_LIMIT else ""
-            status.update(f"{len(results)} match(es){more}. ↑↓ choose, Enter picks.")
+            count = f"{len(results)} match" + ("" if len(results) == 1 else "es")
+            more = ", the best shown" if len(results) == RESULT_LIMIT else ""
+            status.update(plain(f"{count} for “{query.strip()}”{more}. ↑↓ choose, Enter picks."))
         if self.pick_when_ready:
             self.pick_highlighted()
 

@@ -230,3 +230,21 @@ async def test_help_lists_every_screen_key(shop):
         for description in ("New customer", "Undo sale", "Contacts", "Settings", "Quit", "Save"):
             assert description in listed
         assert ("^z", "Undo sale") in app.screen.sections["Counter"]
+
+
+async def test_palette_offers_the_screen_actions_and_runs_them(shop, add_contact):
+    add_contact("Łukasz Kowalski", "601 234 567")
+    app = CrmApp(shop=shop)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p", *"new cust")
+        from textual.command import CommandPalette
+
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        palette = app.screen
+        options = palette.query("CommandList").first()
+        await wait_until(pilot, lambda: options.option_count > 0, what="hits")
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert prompts[0].startswith("New customer"), prompts
+        assert not any("Select line" in p for p in prompts)  # widget internals stay out
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ContactFormScreen), what="form")
