@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from crmtui.db.files import create_private_file
+from crmtui.db.schema import read_only_uri
 from crmtui.paths import ensure_private_dir
 
 
@@ -17,7 +18,7 @@ class BackupError(Exception):
 def verify_backup(path: Path) -> None:
     """Raise BackupError unless `path` is a sound SQLite file with a stamped schema."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
         try:
             result = conn.execute("PRAGMA integrity_check").fetchone()[0]
             conn.execute("SELECT version_num FROM alembic_version").fetchone()

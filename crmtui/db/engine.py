@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
@@ -41,7 +41,7 @@ def make_engine(path: Path) -> Engine:
     """An engine on the SQLite file at `path`; the file is created 0600 if missing."""
     create_private_file(path)
     engine = create_engine(
-        f"sqlite:///{path}",
+        URL.create("sqlite", database=str(path)),  # no %-decoding of odd folder names
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
     )
     event.listen(engine, "connect", _apply_pragmas)
@@ -83,9 +83,12 @@ class Database:
                     raise
 
     def raw_execute(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
-        """Run one statement through the pool's driver connection (doctor and tests)."""
+        """Run one statement on its own connection and commit it (doctor, pragmas, tests)."""
         with self.engine.connect() as conn:
-            return list(conn.exec_driver_sql(sql, params).fetchall())
+            result = conn.exec_driver_sql(sql, params)
+            rows = list(result.fetchall()) if result.returns_rows else []
+            conn.commit()
+            return rows
 
     def dispose(self) -> None:
         self.engine.dispose()

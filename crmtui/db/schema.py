@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 
 
 class DatabaseError(Exception):
@@ -20,12 +20,17 @@ class NewerSchemaError(DatabaseError):
     pass
 
 
+def read_only_uri(path: Path) -> str:
+    """A read-only SQLite URI; as_uri() escapes `#`, `?` and `%` in folder names."""
+    return f"{path.absolute().as_uri()}?mode=ro"
+
+
 def current_revision(path: Path) -> str | None:
     """The Alembic revision stamped in the file, or None for a new or empty file."""
     if not path.exists() or path.stat().st_size == 0:
         return None
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        conn = sqlite3.connect(read_only_uri(path), uri=True, timeout=5)
     except sqlite3.Error as exc:
         raise DatabaseError(f"{path} cannot be opened: {exc}") from exc
     try:

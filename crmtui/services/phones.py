@@ -24,7 +24,7 @@ def normalise_phone(typed: str, region: str) -> Phone:
     try:
         number = phonenumbers.parse(typed, region.upper())
     except NumberParseException as exc:
-        raise PhoneError(_parse_reason(exc, region)) from None
+        raise PhoneError(_parse_reason(exc, region, typed)) from None
     if not phonenumbers.is_possible_number(number):
         reason = phonenumbers.is_possible_number_with_reason(number)
         if reason == phonenumbers.ValidationResult.TOO_SHORT:
@@ -56,9 +56,11 @@ def is_known_region(region: str) -> bool:
     return region.upper() in phonenumbers.SUPPORTED_REGIONS
 
 
-def _parse_reason(exc: NumberParseException, region: str) -> str:
+def _parse_reason(exc: NumberParseException, region: str, typed: str) -> str:
     kind = exc.error_type
     if kind == NumberParseException.INVALID_COUNTRY_CODE:
+        if typed.lstrip().startswith("+"):
+            return "Unknown country code after the +"
         return "Unknown country code; start foreign numbers with +"
     if kind == NumberParseException.NOT_A_NUMBER:
         return "Not a phone number: use digits, spaces, + ( ) -"

@@ -12,6 +12,9 @@ from crmtui.db.models import Contact, PointsEntry, Sale
 from crmtui.services.dto import SaleRecord, SaleResult, ShopSettings
 from crmtui.services.ledger import InsufficientPointsError, add_entry
 from crmtui.services.money import MAX_AMOUNT_MINOR
+from crmtui.services.text import describe_char, first_forbidden_char
+
+MAX_SALE_NOTE = 500
 
 
 class SaleError(ValueError):
@@ -66,6 +69,10 @@ def record_sale(
         return SaleResult(_record(session, existing), 0, contact.points_balance, duplicate=True)
     if not 0 < amount_minor <= MAX_AMOUNT_MINOR:
         raise SaleError("The amount must be more than zero")
+    if len(note) > MAX_SALE_NOTE:
+        raise SaleError(f"A sale note has at most {MAX_SALE_NOTE} characters")
+    if (bad := first_forbidden_char(note)) is not None:
+        raise SaleError(f"The note contains a control character {describe_char(bad)}")
     contact = session.get(Contact, contact_id)
     if contact is None:
         raise SaleError(f"No customer with id {contact_id}")

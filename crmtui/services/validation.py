@@ -73,16 +73,15 @@ def parse_birthday(typed: str, *, today: date) -> Birthday:
     month, day = parts["m"], parts["d"]
     if not 1 <= month <= 12:
         raise ValueError(f"There is no month {month}")
+    # Checked before building a date: year 0 is not a `date` at all.
+    if year is not None and year < today.year - 130:
+        raise ValueError(f"{year} is too long ago for a birthday")
     try:
         date(year or 2000, month, day)  # 2000 is a leap year: 29 February without a year is fine
     except ValueError:
         raise ValueError(f"{day} is not a day of month {month}") from None
-    if year is not None:
-        born = date(year, month, day)
-        if born > today:
-            raise ValueError("That birthday is in the future")
-        if year < today.year - 130:
-            raise ValueError(f"{year} is too long ago for a birthday")
+    if year is not None and date(year, month, day) > today:
+        raise ValueError("That birthday is in the future")
     return Birthday(month=month, day=day, year=year)
 
 
@@ -142,7 +141,7 @@ def check_contact(data: ContactInput, *, region: str, today: date) -> CleanConta
         elif (bad := first_forbidden_char(tag)) is not None:
             errors["tags"] = f"A tag contains a control character {describe_char(bad)}"
 
-    notes = data.notes.strip()
+    notes = data.notes.replace("\r\n", "\n").replace("\r", "\n").strip()  # pasted Windows text
     if len(notes) > MAX_NOTES:
         errors["notes"] = f"At most {MAX_NOTES:,} characters ({len(notes):,} typed)"
     elif (bad := first_forbidden_char(notes, allow_newlines=True)) is not None:
@@ -166,7 +165,7 @@ def check_contact(data: ContactInput, *, region: str, today: date) -> CleanConta
 def split_search_text(typed: str) -> ContactInput:
     """Prefill a new-customer form from the counter's search: digits → phone, letters → name."""
     text = typed.strip()
-    digits_like = re.fullmatch(r"[+\d][\d\s()\-./]*", text)
+    digits_like = re.fullmatch(r"\+?\(?\d[\d\s()\-./]*", text)
     if text and digits_like:
         return ContactInput(phone=text)
     return ContactInput(full_name=text)

@@ -17,32 +17,98 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
+# -- search (SQLite only; crmtui.services.search is the one module that queries this) --------
+#
+# The FTS rows are keyed by a *search key*, not by contact.id, so that an index walked in
+# key order meets the most recent customers first and a search can stop after `limit` rows
+# instead of ranking every match (typing "07" matches most of a shop):
+#
+#     search key = ±(recency in whole seconds * 2**28 + contact id)
+#
+# recency is coalesce(last_sale_at, created_at); the sign is - for archived contacts, so the
+# people search shows by default are exactly the positive keys. The id in the low bits keeps
+# keys unique and orders ties the way the ranking does (newest id first).
+SEARCH_KEY_ID_BITS = 28  # crmtui.services.search reads the id back with the same width
+
+
+def _search_key(row: str) -> str:
+    recency = f"coalesce({row}.last_sale_at, {row}.created_at)"
+    seconds = f"max(0, CAST(strftime('%s', {recency}) AS INTEGER))"
+    sign = f"CASE WHEN {row}.archived_at IS NULL THEN 1 ELSE -1 END"
+    return f"({sign} * ({seconds} * {1 << SEARCH_KEY_ID_BITS} + {row}.id))"
+
+
+# Where unicode61 would start a new word inside search_text: folding keeps "_", and email
+# addresses (the rest of search_text is letters, digits and single spaces) may hold these.
+_WORD_SEPARATORS = "_.@-+'!#$%&*/=?^`{|}~"
+
+
+def _word_starts(value: str) -> str:
+    """search_text with every word start marked by two spaces: "  anna  k  example  com".
+
+    A word prefix of one or two characters then becomes a trigram phrase ("  k", "  an"),
+    so every query word, short or long, is answered by the one trigram index.
+    """
+    for char in _WORD_SEPARATORS:
+        literal = "'" + char.replace("'", "''") + "'"
+        value = f"replace({value}, {literal}, ' ')"
+    return f"('  ' || replace({value}, ' ', '  '))"
+
+
+def _search_columns(row: str) -> str:
+    return f"{row}.search_text, {_word_starts(row + '.search_text')}, {row}.sort_name"
+
+
+def _index(row: str) -> list[str]:
+    key = _search_key(row)
+    return [
+        f"""INSERT INTO contact_trigram(rowid, search_text, word_starts)
+            VALUES ({key}, {row}.search_text, {_word_starts(row + ".search_text")})""",
+        f"INSERT INTO contact_words(rowid, sort_name) VALUES ({key}, {row}.sort_name)",
+    ]
+
+
+def _unindex(row: str) -> list[str]:
+    key = _search_key(row)
+    return [
+        f"""INSERT INTO contact_trigram(contact_trigram, rowid, search_text, word_starts)
+            VALUES ('delete', {key}, {row}.search_text, {_word_starts(row + ".search_text")})""",
+        f"""INSERT INTO contact_words(contact_words, rowid, sort_name)
+            VALUES ('delete', {key}, {row}.sort_name)""",
+    ]
+
+
+def _trigger(name: str, event: str, statements: list[str], when: str = "") -> str:
+    body = ";\n        ".join(statements)
+    return f"CREATE TRIGGER {name} {event} ON contact {when} BEGIN\n        {body};\n    END"
+
+
 SQLITE_SEARCH_DDL = [
-    # Substrings of three or more characters, in any position (phone fragments, "ukas").
+    # What the indexes hold, row by row: their external content ('rebuild', integrity-check).
+    f"""CREATE VIEW contact_search_source AS
+        SELECT {_search_key("contact")} AS search_key, search_text,
+               {_word_starts("search_text")} AS word_starts, sort_name
+        FROM contact""",
+    # Every query word: three or more characters as any substring of search_text (phone
+    # fragments, "ukas"), one or two as the start of a word ("  k" in word_starts).
     """CREATE VIRTUAL TABLE contact_trigram USING fts5(
-        search_text, content='contact', content_rowid='id', tokenize='trigram')""",
-    # Word prefixes of one and two characters ("a", "an k"), which trigrams cannot see.
+        search_text, word_starts, content='contact_search_source', content_rowid='search_key',
+        tokenize='trigram')""",
+    # The folded name alone, to find "the name starts with the query" (^"anna k"*) in key order.
     """CREATE VIRTUAL TABLE contact_words USING fts5(
-        search_text, content='contact', content_rowid='id',
-        tokenize='unicode61 remove_diacritics 2', prefix='1 2', detail='none')""",
-    """CREATE TRIGGER contact_search_ai AFTER INSERT ON contact BEGIN
-        INSERT INTO contact_trigram(rowid, search_text) VALUES (new.id, new.search_text);
-        INSERT INTO contact_words(rowid, search_text) VALUES (new.id, new.search_text);
-    END""",
-    """CREATE TRIGGER contact_search_au AFTER UPDATE OF search_text ON contact BEGIN
-        INSERT INTO contact_trigram(contact_trigram, rowid, search_text)
-            VALUES ('delete', old.id, old.search_text);
-        INSERT INTO contact_words(contact_words, rowid, search_text)
-            VALUES ('delete', old.id, old.search_text);
-        INSERT INTO contact_trigram(rowid, search_text) VALUES (new.id, new.search_text);
-        INSERT INTO contact_words(rowid, search_text) VALUES (new.id, new.search_text);
-    END""",
-    """CREATE TRIGGER contact_search_ad AFTER DELETE ON contact BEGIN
-        INSERT INTO contact_trigram(contact_trigram, rowid, search_text)
-            VALUES ('delete', old.id, old.search_text);
-        INSERT INTO contact_words(contact_words, rowid, search_text)
-            VALUES ('delete', old.id, old.search_text);
-    END""",
+        sort_name, content='contact_search_source', content_rowid='search_key',
+        tokenize="unicode61 remove_diacritics 2 tokenchars '_'", prefix='1 2')""",
+    _trigger("contact_search_ai", "AFTER INSERT", _index("new")),
+    _trigger(
+        "contact_search_au",
+        "AFTER UPDATE OF search_text, sort_name, last_sale_at, created_at, archived_at, id",
+        _unindex("old") + _index("new"),
+        when=(
+            "WHEN old.search_text IS NOT new.search_text OR old.sort_name IS NOT new.sort_name"
+            f" OR {_search_key('old')} IS NOT {_search_key('new')}"
+        ),
+    ),
+    _trigger("contact_search_ad", "AFTER DELETE", _unindex("old")),
 ]
 
 SQLITE_GUARD_DDL = [
@@ -157,5 +223,6 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         for name in ("contact_words", "contact_trigram"):
             op.execute(f"DROP TABLE IF EXISTS {name}")
+        op.execute("DROP VIEW IF EXISTS contact_search_source")
     for table in ("points_entry", "sale", "contact_tag", "contact", "setting"):
         op.drop_table(table)

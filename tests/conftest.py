@@ -1,0 +1,87 @@
+"""Shared fixtures: a fixed clock, a migrated SQLite file in tmp_path, and an open Shop.
+
+Every test runs against a real database file; nothing here mocks the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from crmtui.clock import Clock, fixed_clock
+from crmtui.db.migrate import upgrade_database
+from crmtui.paths import DATA_DIR_ENV_VAR, DB_ENV_VAR
+from crmtui.services.shop import Shop
+from crmtui.services.validation import ContactInput
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+POLISH_SHOP = {
+    "shop_name": "Test Café",
+    "currency": "PLN",
+    "phone_region": "PL",
+    "points_per_unit": "1",
+}
+
+
+@pytest.fixture(autouse=True)
+def _private_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> Path:
+    """No test may read or write the tester's real crmtui data."""
+    data_dir = tmp_path_factory.mktemp("crmtui-data")
+    monkeypatch.setenv(DATA_DIR_ENV_VAR, str(data_dir))
+    monkeypatch.delenv(DB_ENV_VAR, raising=False)
+    return data_dir
+
+
+@pytest.fixture
+def now() -> datetime:
+    """The moment every test stands on unless it moves the clock."""
+    return NOW
+
+
+@pytest.fixture
+def clock(now: datetime) -> Clock:
+    return fixed_clock(now)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, now: datetime) -> Path:
+    """A freshly migrated, empty shop file."""
+    path = tmp_path / "shop.sqlite3"
+    upgrade_database(path, now=now, backup_dir=tmp_path / "backups")
+    return path
+
+
+def open_shop(path: Path, clock: Clock, **settings: str) -> Shop:
+    """Open `path` as a Polish shop; keyword arguments override single settings."""
+    shop = Shop.open(path, clock)
+    shop.save_settings({**POLISH_SHOP, **settings})
+    return shop
+
+
+@pytest.fixture
+def shop(db_path: Path, clock: Clock) -> Iterator[Shop]:
+    """An open Polish shop (PLN, region PL, 1 point per złoty), closed after the test."""
+    opened = open_shop(db_path, clock)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def add_contact(shop: Shop, name: str, phone: str = "", **fields: object) -> int:
+    """Create a contact through the real service and return its id."""
+    return shop.create_contact(ContactInput(full_name=name, phone=phone, **fields))  # type: ignore[arg-type]
+
+
+@pytest.fixture(name="add_contact")
+def add_contact_fixture(shop: Shop) -> Callable[..., int]:
+    """`add_contact("Anna Nowak", "601 234 567", email=...)` on the test's shop."""
+
+    def add(name: str, phone: str = "", **fields: object) -> int:
+        return add_contact(shop, name, phone, **fields)
+
+    return add
