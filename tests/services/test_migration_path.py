@@ -1,0 +1,60 @@
+"""An older shop file is upgraded in place, after a verified 0600 backup, keeping its data."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+
+import pytest
+from alembic import command
+
+from crmtui.db import migrate
+from crmtui.db.engine import Database
+from crmtui.db.schema import HEAD_REVISION, current_revision
+
+
+def _migrate_to(path, revision: str) -> None:
+    database = Database.open(path)
+    try:
+        with database.engine.begin() as connection:
+            config = migrate._alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+    finally:
+        database.dispose()
+
+
+def test_upgrade_from_the_first_schema_backs_up_then_migrates(tmp_path, now):
+    path = tmp_path / "old.sqlite3"
+    _migrate_to(path, "0001")
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO contact (full_name, referral_code, created_at, updated_at, search_text)"
+            " VALUES ('Old Friend', 'AAAAAA', '2025-01-01 00:00:00', '2025-01-01 00:00:00',"
+            " 'old friend')"
+        )
+    assert current_revision(path) == "0001"
+
+    report = migrate.upgrade_database(path, now=now, backup_dir=tmp_path / "backups")
+
+    assert (report.from_revision, report.to_revision) == ("0001", HEAD_REVISION)
+    assert report.backup is not None and report.backup.exists()
+    assert stat.S_IMODE(report.backup.stat().st_mode) == 0o600
+    assert current_revision(report.backup) == "0001"  # the copy is of the file as it was
+    assert current_revision(path) == HEAD_REVISION
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT full_name FROM contact").fetchall() == [("Old Friend",)]
+        triggers = {
+            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")
+        }
+    assert {"sale_void_is_final", "points_entry_no_replace"} <= triggers
+
+
+def test_a_failing_backup_stops_the_migration(tmp_path, now):
+    path = tmp_path / "old.sqlite3"
+    _migrate_to(path, "0001")
+    blocked = tmp_path / "backups"
+    blocked.write_text("a file where the backup folder should be")
+    with pytest.raises(OSError):
+        migrate.upgrade_database(path, now=now, backup_dir=blocked)
+    assert current_revision(path) == "0001"  # nothing was migrated without a backup
