@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -35,7 +35,19 @@ class ShopScreen(Screen[None]):
             raise RuntimeError("the shop is not open yet")
         return shop
 
+    # Textual runs every on_mount in the class hierarchy, so subclasses need not call this.
+    # A screen that lays itself out after the first frame sets this and calls connect_shop.
+    DEFER_SHOP_READY: ClassVar[bool] = False
+
     def on_mount(self) -> None:
+        if not self.DEFER_SHOP_READY:
+            self.connect_shop()
+
+    def connect_shop(self) -> None:
+        """Run `shop_ready` now if the shop is open, else once it opens. Only once."""
+        if getattr(self, "_shop_connected", False):
+            return
+        self._shop_connected = True
         if self.crm.shop is not None:
             self.shop_ready()
         else:

@@ -26,6 +26,8 @@ RESULT_LIMIT = 20
 class CounterScreen(ShopScreen):
     """Home screen. The search box has focus; Enter picks, the amount box records a sale."""
 
+    DEFER_SHOP_READY = True
+
     BINDINGS = [
         Binding("down", "move_cursor(1)", "Next match", show=False),
         Binding("up", "move_cursor(-1)", "Previous match", show=False),
@@ -47,26 +49,32 @@ class CounterScreen(ShopScreen):
         self.last_sale: SaleResult | None = None
 
     def compose(self) -> ComposeResult:
+        # Only what the first frame needs: the owner can type before the rest is laid out.
         yield Header()
         with Horizontal(id="counter"):
             with Vertical(id="find"):
                 yield Input(placeholder="Find a customer: phone digits or name", id="search")
                 yield Static("Opening the shop…", id="search-status")
-                table: DataTable[Text] = DataTable(
-                    id="results", cursor_type="row", zebra_stripes=True
-                )
-                yield table
-            with Vertical(id="sell"):
-                yield CustomerCard(id="card")
-                yield Input(placeholder="Amount, then Enter", id="amount", disabled=True)
-                yield Static("", id="amount-status")
-        yield Footer(compact=True)
+            yield Vertical(id="sell")
 
     def on_mount(self) -> None:
-        table = self.query_one("#results", DataTable)
-        table.add_columns("Name", "Phone", "Points", "Last visit")
         self.query_one("#search", Input).focus()
-        super().on_mount()
+        self.call_after_refresh(self._finish_layout)
+
+    async def _finish_layout(self) -> None:
+        table: DataTable[Text] = DataTable(id="results", cursor_type="row", zebra_stripes=True)
+        table.add_columns("Name", "Phone", "Points", "Last visit")
+        await self.query_one("#find").mount(table)
+        await self.query_one("#sell").mount_all(
+            [
+                CustomerCard(id="card"),
+                Input(placeholder="Amount, then Enter", id="amount", disabled=True),
+                Static("", id="amount-status"),
+            ]
+        )
+        await self.mount(Footer(compact=True))
+        self.refresh_bindings()  # a footer mounted late must still learn the keys
+        self.connect_shop()  # now the shop may fill the results table
 
     def shop_ready(self) -> None:
         settings = self.shop.settings
