@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.signal import Signal
 
 from crmtui.clock import Clock, system_clock
@@ -91,6 +92,18 @@ class CrmApp(App[None]):
     def on_unmount(self) -> None:
         if self.shop is not None:
             self.shop.close()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Notifications often quote customers' names, so they are never read as markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def action_help(self) -> None:
         from crmtui.screens.help import HelpScreen

@@ -77,10 +77,20 @@ class CounterScreen(ShopScreen):
         self.connect_shop()  # now the shop may fill the results table
 
     def shop_ready(self) -> None:
+        self.show_settings()
+        self.run_search(self.query_one("#search", Input).value)
+
+    def show_settings(self) -> None:
         settings = self.shop.settings
         self.sub_title = f"{settings.shop_name} · Counter"
         self.query_one("#amount", Input).placeholder = f"Amount in {settings.currency}, then Enter"
-        self.run_search(self.query_one("#search", Input).value)
+
+    def on_screen_resume(self) -> None:
+        # Settings may have changed on another screen; the cached copy is already fresh.
+        if getattr(self, "_shop_connected", False) and self.crm.shop is not None:
+            self.show_settings()
+            if self.selected_id is not None:
+                self.load_card(self.selected_id)
 
     # -- searching --------------------------------------------------------------------------
     @on(Input.Changed, "#search")
@@ -227,7 +237,7 @@ class CounterScreen(ShopScreen):
 
     def sale_recorded(self, result: SaleResult) -> None:
         amount = self.query_one("#amount", Input)
-        money = self.shop.format_money(result.sale.amount_minor)
+        money = self.shop.format_money(result.sale.amount_minor, result.sale.currency)
         if result.duplicate:
             self.notify(f"That {money} sale was already recorded.", severity="warning")
         else:
@@ -261,7 +271,7 @@ class CounterScreen(ShopScreen):
         summary = None
         if last is not None:
             summary = (
-                f"the {self.shop.format_money(last.amount_minor)} sale of "
+                f"the {self.shop.format_money(last.amount_minor, last.currency)} sale of "
                 f"{local_time(last.occurred_at)} (+{last.points_earned:,} points)"
             )
         self.app.call_from_thread(self._confirm_undo, contact_id, summary)
@@ -290,7 +300,7 @@ class CounterScreen(ShopScreen):
         self.app.call_from_thread(self.sale_undone, result)
 
     def sale_undone(self, result: SaleResult) -> None:
-        money = self.shop.format_money(result.sale.amount_minor)
+        money = self.shop.format_money(result.sale.amount_minor, result.sale.currency)
         self.last_sale = None
         self.notify(
             f"{money} sale voided: {result.points_delta:,} points, balance {result.new_balance:,}",

@@ -223,11 +223,12 @@ class Shop:
                 session=session, sale_id=sale_id, now=self.clock(), reason=reason
             )
 
-    def format_money(self, minor: int) -> str:
+    def format_money(self, minor: int, currency: str | None = None) -> str:
+        """In the shop's currency, or in `currency` for a sale recorded before a change."""
         from crmtui.services.money import format_money
 
         current = self.settings
-        return format_money(minor, current.currency, locale=current.locale)
+        return format_money(minor, currency or current.currency, locale=current.locale)
 
     # -- settings screen --------------------------------------------------------------------
     def check_settings(self, values: dict[str, str]) -> Problems:
