@@ -191,7 +191,11 @@ def human_styles(minor: int, exponent: int) -> list[str]:
         out.append(f"{body}{mark}{frac}" if exponent else body)
         if exponent and frac.rstrip("0") != frac:  # trailing zeros left off: 12.5
             trimmed = frac.rstrip("0")
-            out.append(f"{body}{mark}{trimmed}" if trimmed else body)
+            if trimmed:
+                out.append(f"{body}{mark}{trimmed}")
+            elif group not in ".,":
+                # "3.125" alone reads as a decimal in a 3-decimal currency: documented rule
+                out.append(body)
     if exponent and fraction == 0 and units < 1000:
         out.append(whole)
     return out
