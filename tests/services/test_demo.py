@@ -20,6 +20,7 @@ from crmtui.services.contacts import REFERRAL_ALPHABET, build_search_text
 from crmtui.services.demo import DemoError, DemoSummary, generate_demo
 from crmtui.services.phones import normalise_phone
 from crmtui.services.sales import points_for
+from crmtui.services.search import SEARCH_KEY_ID_BITS
 from crmtui.services.shop import Shop
 from crmtui.services.text import fold
 
@@ -278,6 +279,31 @@ def test_amounts_look_like_a_cafe(demo_path: Path) -> None:
     assert everyday >= len(amounts) * 0.8
     assert amounts[-1] >= 3_000  # a celebration cake or an office order now and then
     assert amounts[0] >= 250
+
+
+def test_the_search_indexes_follow_the_bulk_inserted_contacts(
+    demo_path: Path, contacts: list[sqlite3.Row]
+) -> None:
+    """Core bulk inserts still pass the triggers: everyone is indexed under their search key."""
+    conn = sqlite3.connect(demo_path)
+    try:
+        for table in ("contact_trigram", "contact_words"):
+            conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")
+        keys = [
+            row[0]
+            for row in conn.execute(
+                "SELECT rowid FROM contact_words WHERE contact_words MATCH ?", ('^"anna"*',)
+            )
+        ]
+    finally:
+        conn.close()
+    mask = (1 << SEARCH_KEY_ID_BITS) - 1
+    by_id = {row["id"]: row for row in contacts}
+    assert {abs(key) & mask for key in keys} == {
+        row["id"] for row in contacts if row["sort_name"].startswith("anna")
+    }
+    for key in keys:
+        assert (key < 0) == (by_id[abs(key) & mask]["archived_at"] is not None)
 
 
 @pytest.mark.parametrize(

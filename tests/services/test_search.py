@@ -406,3 +406,9 @@ def test_a_contact_is_found_by_any_fragment_of_its_name(shop, add_contact) -> No
         if " " in fragment:
             continue
         assert who in [c.id for c in shop.search(fragment)], fragment
+
+
+def test_full_width_and_arabic_indic_digits_find_ascii_phones(shop, add_contact):
+    lukasz = add_contact("Łukasz Kowalski", "601 234 567")
+    for typed in ("４５６７", "٤٥٦٧", "۴۵۶۷"):
+        assert [c.id for c in shop.search(typed)] == [lukasz], typed

@@ -28,6 +28,10 @@ depends_on = None
 # recency is coalesce(last_sale_at, created_at); the sign is - for archived contacts, so the
 # people search shows by default are exactly the positive keys. The id in the low bits keeps
 # keys unique and orders ties the way the ranking does (newest id first).
+#
+# A later migration that rebuilds `contact` (Alembic batch mode copies it to a new table) must
+# drop the view and the three triggers below first and create them again afterwards: SQLite
+# drops a table's triggers with it, and refuses to rename a table a view still points at.
 SEARCH_KEY_ID_BITS = 28  # crmtui.services.search reads the id back with the same width
 
 
@@ -53,10 +57,6 @@ def _word_starts(value: str) -> str:
         literal = "'" + char.replace("'", "''") + "'"
         value = f"replace({value}, {literal}, ' ')"
     return f"('  ' || replace({value}, ' ', '  '))"
-
-
-def _search_columns(row: str) -> str:
-    return f"{row}.search_text, {_word_starts(row + '.search_text')}, {row}.sort_name"
 
 
 def _index(row: str) -> list[str]:
@@ -94,10 +94,12 @@ SQLITE_SEARCH_DDL = [
     """CREATE VIRTUAL TABLE contact_trigram USING fts5(
         search_text, word_starts, content='contact_search_source', content_rowid='search_key',
         tokenize='trigram')""",
-    # The folded name alone, to find "the name starts with the query" (^"anna k"*) in key order.
+    # The words of the folded name, to find names that start with the query: ^"anna k"*.
+    # sort_name is ASCII letters, digits, "_" and single spaces, so these tokens are exactly
+    # its words; prefix indexes keep short prefixes to one doclist walked in key order.
     """CREATE VIRTUAL TABLE contact_words USING fts5(
         sort_name, content='contact_search_source', content_rowid='search_key',
-        tokenize="unicode61 remove_diacritics 2 tokenchars '_'", prefix='1 2')""",
+        tokenize="unicode61 tokenchars '_'", prefix='1 2 3 4')""",
     _trigger("contact_search_ai", "AFTER INSERT", _index("new")),
     _trigger(
         "contact_search_au",
