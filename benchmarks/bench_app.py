@@ -60,7 +60,9 @@ class Pane:
         return int(tmux("list-panes", "-t", self.session, "-F", "#{pane_pid}").strip())
 
     def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.session], check=False)
+        subprocess.run(
+            ["tmux", "kill-session", "-t", self.session], check=False, capture_output=True
+        )
 
 
 def startup_once(command: str) -> tuple[float, float]:
@@ -113,12 +115,21 @@ def main() -> None:
     print(row("crmtui: search box visible", app_visible))
     print(row("crmtui: typed key shown", app_typed))
     ratio = statistics.median(app_typed) / statistics.median(bare_typed)
-    print(f"start-up ratio (median, key shown): {ratio:.2f}x the bare app (target <= 1.5x)")
+    verdict = "PASS" if ratio <= 1.5 else "FAIL"
+    print(
+        f"start-up ratio (median, key shown): {ratio:.2f}x the bare app (target <= 1.5x) {verdict}"
+    )
 
     latencies, rss_kb = keystroke_latencies(crmtui, args.keys)
     print()
     print(row("keystroke to visible results", latencies))
-    print(f"peak RSS of crmtui after the keystroke run: {rss_kb / 1024:.0f} MB (target <= 150 MB)")
+    med, p95 = statistics.median(latencies), percentile(latencies, 0.95)
+    verdict = "PASS" if med <= 60 and p95 <= 100 else "FAIL"
+    print(f"  target: median <= 60 ms, p95 <= 100 ms {verdict}")
+    verdict = "PASS" if rss_kb / 1024 <= 150 else "FAIL"
+    print(
+        f"peak RSS of crmtui after the keystroke run: {rss_kb / 1024:.0f} MB (<= 150 MB) {verdict}"
+    )
 
 
 QUERIES = ["anna", "kowal", "4567", "wang", "lukasz", "smith", "7788", "garc", "aram", "jo"]

@@ -13,12 +13,24 @@ from textual.signal import Signal
 
 from crmtui.clock import Clock, system_clock
 from crmtui.commands import ActionsProvider, CustomerProvider
-from crmtui.screens.contacts import ContactsScreen
 from crmtui.screens.counter import CounterScreen
-from crmtui.screens.settings import SettingsScreen
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from crmtui.services.shop import Shop
+
+
+def _contacts_screen() -> Screen[None]:
+    from crmtui.screens.contacts import ContactsScreen  # imported on first use: start-up stays lean
+
+    return ContactsScreen()
+
+
+def _settings_screen() -> Screen[None]:
+    from crmtui.screens.settings import SettingsScreen
+
+    return SettingsScreen()
 
 
 def stylesheet_path() -> Path:
@@ -32,8 +44,8 @@ class CrmApp(App[None]):
     CSS_PATH = stylesheet_path()
     MODES: ClassVar[dict[str, str | type]] = {  # type: ignore[assignment]
         "counter": CounterScreen,
-        "contacts": ContactsScreen,
-        "settings": SettingsScreen,
+        "contacts": _contacts_screen,
+        "settings": _settings_screen,
     }
     DEFAULT_MODE = "counter"
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -15,8 +15,6 @@ from textual.widgets import Static
 if TYPE_CHECKING:
     from textual.app import App
 
-SCREEN_TITLES = {"counter": "Counter", "contacts": "Contacts", "settings": "Settings"}
-
 
 def _rows(app: App[object], bindings: list[Binding]) -> list[tuple[str, str]]:
     rows = []
@@ -49,14 +47,17 @@ class HelpScreen(ModalScreen[None]):
         from crmtui.screens.confirm import ConfirmScreen
         from crmtui.screens.contact_detail import ContactDetailScreen
         from crmtui.screens.contact_form import ContactFormScreen
+        from crmtui.screens.contacts import ContactsScreen
+        from crmtui.screens.counter import CounterScreen
+        from crmtui.screens.settings import SettingsScreen
 
         app = self.app
         sections: list[tuple[str, list[Binding]]] = [("Everywhere", _bindings_of(type(app)))]
         sections.append(("Everywhere", [Binding("ctrl+p", "command_palette", "Command palette")]))
-        for mode, screen in getattr(app, "MODES", {}).items():
-            if isinstance(screen, type):
-                sections.append((SCREEN_TITLES.get(mode, mode.title()), _bindings_of(screen)))
         sections += [
+            ("Counter", _bindings_of(CounterScreen)),
+            ("Contacts", _bindings_of(ContactsScreen)),
+            ("Settings", _bindings_of(SettingsScreen)),
             ("Customer details", _bindings_of(ContactDetailScreen)),
             ("Customer form", _bindings_of(ContactFormScreen)),
             ("Confirmations", _bindings_of(ConfirmScreen)),
