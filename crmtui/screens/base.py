@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar, cast
 
+from textual import work
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
     from crmtui.app import CrmApp
+    from crmtui.screens.contact_form import ContactFormResult
     from crmtui.services.shop import Shop
+    from crmtui.services.validation import ContactInput
+
+FormClosed = Callable[["ContactFormResult | None"], None]
 
 
 def report_failed_worker(screen: Screen[object], worker: Worker[object]) -> None:
@@ -58,3 +64,22 @@ class ShopScreen(Screen[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_failed_worker(self, event.worker)
+
+    # -- the customer form, shared by every screen that adds or edits people ---------------
+    def open_new_customer_form(self, typed: str, on_close: FormClosed) -> None:
+        """A new-customer form prefilled from search text: digits → phone, letters → name."""
+        from crmtui.screens.contact_form import ContactFormScreen
+        from crmtui.services.validation import split_search_text
+
+        self.app.push_screen(ContactFormScreen(split_search_text(typed)), on_close)
+
+    @work(thread=True, exclusive=True, group="form", exit_on_error=False, description="Edit")
+    def open_edit_form(self, contact_id: int, on_close: FormClosed) -> None:
+        """Load what is stored (off the event loop), then show it in the form."""
+        initial = self.shop.form_of(contact_id)
+        self.app.call_from_thread(self._push_edit_form, contact_id, initial, on_close)
+
+    def _push_edit_form(self, contact_id: int, initial: ContactInput, on_close: FormClosed) -> None:
+        from crmtui.screens.contact_form import ContactFormScreen
+
+        self.app.push_screen(ContactFormScreen(initial, contact_id=contact_id), on_close)

@@ -219,20 +219,7 @@ class ContactDetailScreen(ShopScreen):
     # -- edit -------------------------------------------------------------------------------
     def action_edit(self) -> None:
         if self.card is not None:
-            self.open_edit_form()
-
-    @work(thread=True, exclusive=True, group="form", exit_on_error=False, description="Edit")
-    def open_edit_form(self) -> None:
-        initial = self.shop.form_of(self.contact_id)
-        self.app.call_from_thread(self._push_edit_form, initial)
-
-    def _push_edit_form(self, initial: object) -> None:
-        from crmtui.screens.contact_form import ContactFormScreen
-        from crmtui.services.validation import ContactInput
-
-        assert isinstance(initial, ContactInput)
-        form = ContactFormScreen(initial, contact_id=self.contact_id)
-        self.app.push_screen(form, self._form_closed)
+            self.open_edit_form(self.contact_id, self._form_closed)
 
     def _form_closed(self, result: ContactFormResult | None) -> None:
         if result is None:

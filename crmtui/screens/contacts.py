@@ -314,28 +314,13 @@ class ContactsScreen(ShopScreen):
 
     # -- new and edit -----------------------------------------------------------------------
     def action_new_customer(self) -> None:
-        from crmtui.screens.contact_form import ContactFormScreen
-        from crmtui.services.validation import split_search_text
-
-        initial = split_search_text(self.query_one("#contacts-search", Input).value)
-        self.app.push_screen(ContactFormScreen(initial), self._form_closed)
+        typed = self.query_one("#contacts-search", Input).value
+        self.open_new_customer_form(typed, self._form_closed)
 
     def action_edit(self) -> None:
         person = self.highlighted()
         if person is not None:
-            self.open_edit_form(person.id)
-
-    @work(thread=True, exclusive=True, group="form", exit_on_error=False, description="Edit")
-    def open_edit_form(self, contact_id: int) -> None:
-        initial = self.shop.form_of(contact_id)
-        self.app.call_from_thread(self._push_edit_form, contact_id, initial)
-
-    def _push_edit_form(self, contact_id: int, initial: object) -> None:
-        from crmtui.screens.contact_form import ContactFormScreen
-        from crmtui.services.validation import ContactInput
-
-        assert isinstance(initial, ContactInput)
-        self.app.push_screen(ContactFormScreen(initial, contact_id=contact_id), self._form_closed)
+            self.open_edit_form(person.id, self._form_closed)
 
     def _form_closed(self, result: ContactFormResult | None) -> None:
         if result is None:

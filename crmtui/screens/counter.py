@@ -312,29 +312,13 @@ class CounterScreen(ShopScreen):
 
     # -- customers --------------------------------------------------------------------------
     def action_new_customer(self) -> None:
-        from crmtui.screens.contact_form import ContactFormScreen
-        from crmtui.services.validation import split_search_text
-
-        initial = split_search_text(self.query_one("#search", Input).value)
-        self.app.push_screen(ContactFormScreen(initial), self._form_closed)
+        self.open_new_customer_form(self.query_one("#search", Input).value, self._form_closed)
 
     def action_edit_customer(self) -> None:
         if self.selected_id is None:
             self.notify("Choose a customer first.", severity="warning")
             return
-        self.open_edit_form(self.selected_id)
-
-    @work(thread=True, exclusive=True, group="card", exit_on_error=False, description="Edit")
-    def open_edit_form(self, contact_id: int) -> None:
-        initial = self.shop.form_of(contact_id)
-        self.app.call_from_thread(self._push_edit_form, contact_id, initial)
-
-    def _push_edit_form(self, contact_id: int, initial: object) -> None:
-        from crmtui.screens.contact_form import ContactFormScreen
-        from crmtui.services.validation import ContactInput
-
-        assert isinstance(initial, ContactInput)
-        self.app.push_screen(ContactFormScreen(initial, contact_id=contact_id), self._form_closed)
+        self.open_edit_form(self.selected_id, self._form_closed)
 
     def _form_closed(self, result: ContactFormResult | None) -> None:
         if result is None:
