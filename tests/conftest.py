@@ -5,6 +5,7 @@ Every test runs against a real database file; nothing here mocks the database.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +35,16 @@ def _private_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch) 
     monkeypatch.setenv(DATA_DIR_ENV_VAR, str(data_dir))
     monkeypatch.delenv(DB_ENV_VAR, raising=False)
     return data_dir
+
+
+@pytest.fixture(autouse=True)
+def _utc_local_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Screens show local times: pin the zone so every machine reads the same."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 @pytest.fixture

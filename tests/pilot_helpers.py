@@ -9,7 +9,7 @@ from textual.pilot import Pilot
 
 
 async def wait_until(
-    pilot: Pilot[object], condition: Callable[[], bool], *, timeout: float = 10.0, what: str = ""
+    pilot: Pilot[object], condition: Callable[[], object], what: str = "", *, timeout: float = 10.0
 ) -> None:
     """Let the app run until `condition()` holds; fail with `what` if it never does."""
     deadline = time.monotonic() + timeout

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable
 
 import pytest
 from textual.content import Content
@@ -20,23 +18,13 @@ from crmtui.screens.counter import CounterScreen
 from crmtui.services.shop import Shop
 from crmtui.services.validation import ContactInput
 from crmtui.widgets.card import CustomerCard
+from tests.pilot_helpers import wait_until
 
 SIZE = (120, 40)
 TRICKY = "[/] Ann [@click=app.quit]"
 
 
 # -- helpers ---------------------------------------------------------------------------------
-async def wait_until(
-    pilot: Pilot[object], condition: Callable[[], object], what: str, timeout: float = 10.0
-) -> None:
-    """Let the app run until `condition()` holds; never a fixed sleep."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.02)
-
-
 def add(shop: Shop, name: str, *, phone: str = "", tags: str = "") -> int:
     return shop.create_contact(ContactInput(full_name=name, phone=phone, tags=tags))
 

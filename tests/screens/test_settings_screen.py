@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -14,19 +12,9 @@ from crmtui.db.schema import HEAD_REVISION
 from crmtui.screens.counter import CounterScreen
 from crmtui.screens.settings import SettingsScreen
 from crmtui.services.shop import Shop
+from tests.pilot_helpers import wait_until
 
 SIZE = (120, 40)
-
-
-async def wait_until(
-    pilot: Pilot[object], condition: Callable[[], object], what: str, timeout: float = 10.0
-) -> None:
-    """Let the app run until `condition()` holds; never a fixed sleep."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.02)
 
 
 def settings_screen(app: CrmApp) -> SettingsScreen:

@@ -1,20 +1,8 @@
-"""Screens render local times: pin the zone so tests read the same everywhere."""
+"""Snapshots need the same pixels every run: predictable codes, a steady cursor."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-
 import pytest
-
-
-@pytest.fixture(autouse=True)
-def _utc_local_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 @pytest.fixture(autouse=True)
