@@ -63,9 +63,9 @@ class ContactDetailScreen(ShopScreen):
         yield Header()
         yield CustomerCard(id="detail-card")
         with TabbedContent(id="detail-tabs", initial="detail-sales"):
-            with TabPane("Sales (1)", id="detail-sales"):
+            with TabPane("1 Sales", id="detail-sales"):
                 yield DataTable(id="detail-sales-table", cursor_type="row", zebra_stripes=True)
-            with TabPane("Points history (2)", id="detail-points"):
+            with TabPane("2 Points history", id="detail-points"):
                 yield DataTable(id="detail-ledger-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="detail-status")
         yield Footer()
