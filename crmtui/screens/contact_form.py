@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, cast
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -104,7 +105,7 @@ class ContactFormScreen(ModalScreen[ContactFormResult | None]):
         first_empty = next((n for n, *_ in FIELDS if not getattr(self.initial, n)), "full_name")
         self.query_one(f"#{first_empty}", Input).focus()
         region = self.shop.settings.phone_region
-        self.query_one("#phone-label", Label).update(f"Phone ({region})")
+        self.query_one("#phone-label", Label).update(Text(f"Phone ({region})"))
         self.refresh_checks()
 
     def current(self) -> ContactInput:

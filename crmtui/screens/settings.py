@@ -128,7 +128,7 @@ class SettingsScreen(ShopScreen):
         state = self.query_one("#settings-state", Static)
         state.set_class(self.dirty, "-dirty")
         if problems:
-            state.update(f"{len(problems)} field(s) need fixing before ctrl+s can save.")
+            state.update(Text(f"{len(problems)} field(s) need fixing before ctrl+s can save."))
         elif self.dirty:
             state.update("Unsaved changes: ctrl+s saves, Escape puts back what is stored.")
         else:

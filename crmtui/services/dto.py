@@ -33,6 +33,11 @@ class Birthday:
             return f"--{self.month:02d}-{self.day:02d}"
         return date(self.year, self.month, self.day).isoformat()
 
+    def for_people(self) -> str:
+        """`24 December 1990`, or `24 December` when the year is not known."""
+        day_month = f"{self.day} {date(2000, self.month, 1).strftime('%B')}"
+        return f"{day_month} {self.year}" if self.year is not None else day_month
+
 
 @dataclass(frozen=True)
 class ContactSummary:

@@ -60,7 +60,7 @@ class CustomerCard(Static):
         grid.add_row("Last visit", Text(last))
         grid.add_row("Tags", plain(", ".join(card.tags) or "—"))
         if card.birthday:
-            grid.add_row("Birthday", Text(card.birthday.as_text()))
+            grid.add_row("Birthday", Text(card.birthday.for_people()))
         grid.add_row("Referral code", Text(card.referral_code))
         if card.notes:
             first_line = card.notes.splitlines()[0] if card.notes.splitlines() else ""

@@ -346,3 +346,11 @@ def test_no_duplicates_for_new_details(shop, add_contact) -> None:
 def test_split_search_text(typed: str, name: str, phone: str) -> None:
     prefill = split_search_text(typed)
     assert (prefill.full_name, prefill.phone) == (name, phone)
+
+
+def test_birthdays_read_naturally_on_the_card() -> None:
+    from crmtui.services.dto import Birthday
+
+    assert Birthday(month=12, day=24).for_people() == "24 December"
+    assert Birthday(month=2, day=29, year=1996).for_people() == "29 February 1996"
+    assert Birthday(month=12, day=24).as_text() == "--12-24"  # what the edit form shows

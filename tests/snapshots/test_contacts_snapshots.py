@@ -6,11 +6,10 @@ codes, and a database path shown relative to the test's own folder.
 
 from __future__ import annotations
 
-import itertools
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -25,24 +24,9 @@ from crmtui.screens.contacts import ContactsScreen
 from crmtui.screens.settings import SettingsScreen
 from crmtui.services.shop import Shop
 from crmtui.services.validation import ContactInput
+from tests.conftest import NOW, open_shop
 
 SIZE = (120, 36)
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-SHOP = {"shop_name": "Test Café", "currency": "PLN", "phone_region": "PL", "points_per_unit": "1"}
-
-
-@pytest.fixture(autouse=True)
-def _stable_screen(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """UTC local time and numbered referral codes, whatever the shared conftest does."""
-    from crmtui.services import contacts
-
-    counter = itertools.count(1)
-    monkeypatch.setattr(contacts, "new_referral_code", lambda session: f"REF{next(counter):03d}")
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 @pytest.fixture
@@ -51,8 +35,7 @@ def snap_shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Shop]
     monkeypatch.chdir(tmp_path)
     path = Path("shop.sqlite3")
     upgrade_database(path, now=NOW, backup_dir=Path("backups"))
-    shop = Shop.open(path, fixed_clock(NOW))
-    shop.save_settings(SHOP)
+    shop = open_shop(path, fixed_clock(NOW))
     try:
         yield shop
     finally:
