@@ -57,10 +57,15 @@ def _fail(message: str) -> int:
 
 def _prepare(db_path: Path) -> None:
     """Create the folder, refuse newer schemas, migrate after a verified backup."""
-    from crmtui.db.migrate import upgrade_database
-    from crmtui.paths import backup_dir_for, ensure_private_dir
+    from crmtui.db.schema import HEAD_REVISION, current_revision
+    from crmtui.paths import ensure_private_dir
 
     ensure_private_dir(db_path.parent)
+    if current_revision(db_path) == HEAD_REVISION:
+        return  # the everyday start: nothing to migrate, nothing more to import
+    from crmtui.db.migrate import upgrade_database
+    from crmtui.paths import backup_dir_for
+
     report = upgrade_database(db_path, now=datetime.now(UTC), backup_dir=backup_dir_for(db_path))
     if report.changed and report.from_revision is not None:
         print(f"crmtui: upgraded the database; the old one is kept at {report.backup}")
