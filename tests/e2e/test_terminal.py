@@ -24,23 +24,45 @@ if shutil.which("tmux") is None:  # .ci/run installs it; fail loudly rather than
 
 
 class Terminal:
-    def __init__(self, session: str) -> None:
-        self.session = session
+    """A tmux pane on a server of its own, so no other session can resize or disturb it."""
 
-    def keys(self, *keys: str, literal: bool = False) -> None:
-        args = ["tmux", "send-keys", "-t", self.session]
-        if literal:
-            args.append("-l")
-        subprocess.run([*args, *keys], check=True)
+    def __init__(self, command: str) -> None:
+        self.socket = f"crmtui-e2e-{uuid.uuid4().hex[:8]}"
+        self.tmux(
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "main",
+            "-x",
+            "120",
+            "-y",
+            "36",
+            command,
+        )
 
-    def screen(self) -> str:
+    def tmux(self, *args: str) -> str:
         done = subprocess.run(
-            ["tmux", "capture-pane", "-p", "-t", self.session],
+            ["tmux", "-L", self.socket, *args],
             check=True,
             capture_output=True,
             text=True,
+            env={**os.environ, "TERM": "xterm-256color"},
         )
         return done.stdout
+
+    def keys(self, *keys: str, literal: bool = False) -> None:
+        self.tmux("send-keys", "-t", "main", *(["-l"] if literal else []), *keys)
+
+    def screen(self) -> str:
+        try:
+            return self.tmux("capture-pane", "-p", "-t", "main")
+        except subprocess.CalledProcessError:
+            return ""  # the program exited and took its pane (and server) with it
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], check=False, capture_output=True)
 
     def wait_for(self, condition: Callable[[str], bool], what: str, timeout: float = 30) -> str:
         deadline = time.monotonic() + timeout
@@ -71,18 +93,12 @@ def terminal(tmp_path: Path) -> Iterator[tuple[Terminal, Path]]:
     shop.create_contact(ContactInput(full_name="Łukasz Kowalski", phone="601 234 567"))
     shop.create_contact(ContactInput(full_name="王伟", phone="+86 138 0013 8000"))
     shop.close()
-    session = f"crmtui-e2e-{uuid.uuid4().hex[:8]}"
     env = f"TERM=xterm-256color CRMTUI_DATA_DIR={shlex.quote(str(tmp_path))}"
-    command = f"env {env} {_crmtui_command()} --db {shlex.quote(str(db))}"
-    subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "36", command],
-        check=True,
-        env={**os.environ, "TERM": "xterm-256color"},
-    )
+    term = Terminal(f"env {env} {_crmtui_command()} --db {shlex.quote(str(db))}")
     try:
-        yield Terminal(session), db
+        yield term, db
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+        term.close()
 
 
 def test_search_and_record_a_sale_in_a_real_terminal(terminal):
@@ -128,3 +144,23 @@ def test_second_instance_gets_a_clear_message(terminal):
     )
     assert done.returncode == 1
     assert "already open in another crmtui" in done.stderr
+
+
+def test_demo_opens_a_living_shop(tmp_path: Path):
+    demo = tmp_path / "demo.sqlite3"
+    env = f"TERM=xterm-256color CRMTUI_DATA_DIR={shlex.quote(str(tmp_path))}"
+    term = Terminal(f"env {env} {_crmtui_command()} demo --db {shlex.quote(str(demo))}")
+    try:
+        term.wait_for(lambda s: "Corner Café" in s and "Find a customer" in s, "the demo", 90)
+        term.keys("wang", literal=True)
+        shown = term.wait_for(lambda s: "for “wang”" in s, "pinyin finds Han names")
+        assert "王" in shown
+        term.keys("C-q")
+        term.wait_for(lambda s: "Find a customer" not in s, "the app to quit")
+    finally:
+        term.close()
+    shop = Shop.open(demo)
+    try:
+        assert shop.list_contacts().total >= 300
+    finally:
+        shop.close()
