@@ -27,8 +27,11 @@ DB = HERE / "data" / "bench.sqlite3"
 PLACEHOLDER = "Find a customer"
 
 
+SOCKET = f"crmtui-bench-{uuid.uuid4().hex[:8]}"  # a private tmux server: nothing else interferes
+
+
 def tmux(*args: str) -> str:
-    done = subprocess.run(["tmux", *args], check=True, capture_output=True, text=True)
+    done = subprocess.run(["tmux", "-L", SOCKET, *args], check=True, capture_output=True, text=True)
     return done.stdout
 
 
@@ -61,7 +64,9 @@ class Pane:
 
     def close(self) -> None:
         subprocess.run(
-            ["tmux", "kill-session", "-t", self.session], check=False, capture_output=True
+            ["tmux", "-L", SOCKET, "kill-session", "-t", self.session],
+            check=False,
+            capture_output=True,
         )
 
 
