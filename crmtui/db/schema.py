@@ -12,6 +12,18 @@ from pathlib import Path
 HEAD_REVISION = "0002"
 
 
+# FTS5 tables (and their shadow tables) live outside SQLModel's metadata: autogenerate must
+# never propose dropping them.
+SEARCH_INDEX_PREFIXES = ("contact_trigram", "contact_words")
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Alembic's filter: everything but the search index tables."""
+    return not (type_ == "table" and bool(name) and str(name).startswith(SEARCH_INDEX_PREFIXES))
+
+
 class DatabaseError(Exception):
     """A database crmtui must not open; the message is meant for the shop owner."""
 

@@ -58,3 +58,22 @@ def test_a_failing_backup_stops_the_migration(tmp_path, now):
     with pytest.raises(OSError):
         migrate.upgrade_database(path, now=now, backup_dir=blocked)
     assert current_revision(path) == "0001"  # nothing was migrated without a backup
+
+
+def test_the_models_and_the_migrated_schema_agree(db_path):
+    """A column added to a model without a migration (or the reverse) fails here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    from crmtui.db.schema import include_object
+
+    database = Database.open(db_path)
+    try:
+        with database.engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "include_object": include_object}
+            )
+            assert compare_metadata(context, SQLModel.metadata) == []
+    finally:
+        database.dispose()
