@@ -151,10 +151,10 @@ class ContactsScreen(ShopScreen):
             for person in page.rows:
                 style = "dim" if person.archived else ""
                 table.add_row(
-                    cell(person.full_name, style),
-                    cell(person.phone, style),
-                    cell(person.email, style),
-                    cell(", ".join(person.tags), style),
+                    cell(person.full_name, style, limit=32),
+                    cell(person.phone, style, limit=18),
+                    cell(person.email, style, limit=28),  # so Points and Last visit fit 120 cols
+                    cell(", ".join(person.tags), style, limit=20),
                     Text(f"{person.points_balance:,}", style=style, justify="right"),
                     Text(days_ago(person.last_sale_at, now), style=style),
                     Text("archived", style="bold red") if person.archived else Text(""),

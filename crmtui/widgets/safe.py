@@ -19,9 +19,9 @@ def plain(value: str | None, style: str = "", *, limit: int | None = None) -> Te
     return Text(shown, style=style, no_wrap=limit is not None, end="")
 
 
-def cell(value: str | None, style: str = "") -> Text:
+def cell(value: str | None, style: str = "", *, limit: int = MAX_CELL) -> Text:
     """A DataTable cell: plain text, cut to a readable width."""
-    return plain((value or "").replace("\n", " "), style, limit=MAX_CELL)
+    return plain((value or "").replace("\n", " "), style, limit=limit)
 
 
 def local_time(moment: datetime | None) -> str:
