@@ -65,6 +65,7 @@ class ContactFormScreen(ModalScreen[ContactFormResult | None]):
         self.contact_id = contact_id
         self._touched: set[str] = {name for name, *_ in FIELDS if getattr(initial, name)}
         self._duplicates: list[tuple[str, ContactSummary]] = []
+        self._checked_identity: tuple[str, str] | None = None
         self._saving = False
 
     @property
@@ -141,18 +142,15 @@ class ContactFormScreen(ModalScreen[ContactFormResult | None]):
             error = self.query_one(f"#{name}-error", Static)
             error.update(plain(message))
             error.set_class(not message, "-ok")
-        if not isinstance(result, Problems):
-            self.find_duplicates(result)
-        else:
-            self._show_duplicates([])
+        identity = (self.query_one("#phone", Input).value, self.query_one("#email", Input).value)
+        if identity != self._checked_identity:  # only phone and email can make a duplicate
+            self._checked_identity = identity
+            self.find_duplicates(*identity)
         return problems
 
     @work(thread=True, exclusive=True, group="duplicates", exit_on_error=False)
-    def find_duplicates(self, clean: object) -> None:
-        from crmtui.services.validation import CleanContact
-
-        assert isinstance(clean, CleanContact)
-        found = self.shop.duplicates_of(clean, exclude_id=self.contact_id)
+    def find_duplicates(self, phone: str, email: str) -> None:
+        found = self.shop.duplicates_as_typed(phone=phone, email=email, exclude_id=self.contact_id)
         self.app.call_from_thread(self._show_duplicates, found)
 
     def _show_duplicates(self, found: list[tuple[str, ContactSummary]]) -> None:

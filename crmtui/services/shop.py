@@ -22,7 +22,13 @@ from crmtui.services.dto import (
     ShopSettings,
 )
 from crmtui.services.money import parse_amount
-from crmtui.services.validation import CleanContact, ContactError, ContactInput, check_contact
+from crmtui.services.validation import (
+    CleanContact,
+    ContactError,
+    ContactInput,
+    check_contact,
+    identity_keys,
+)
 
 
 @dataclass
@@ -132,6 +138,21 @@ class Shop:
                 phone_e164=clean.phone.e164 if clean.phone else None,
                 email=clean.email,
                 exclude_id=exclude_id,
+            )
+
+    def duplicates_as_typed(
+        self, *, phone: str, email: str, exclude_id: int | None = None
+    ) -> list[tuple[str, ContactSummary]]:
+        """Who already has this phone or email, judged field by field, so a known phone is
+        flagged while the rest of the form is still empty."""
+        phone_key, email_key = identity_keys(
+            phone=phone, email=email, region=self.settings.phone_region
+        )
+        if phone_key is None and email_key is None:
+            return []
+        with self.db.read() as session:
+            return contacts.find_duplicates(
+                session=session, phone_e164=phone_key, email=email_key, exclude_id=exclude_id
             )
 
     def _clean(self, data: ContactInput) -> CleanContact:

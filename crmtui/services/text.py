@@ -54,12 +54,16 @@ def fold_keep_script(text: str) -> str:
     return _SPACES.sub(" ", _NON_WORD.sub(" ", normal)).strip()
 
 
+def _is_unshowable(char: str) -> bool:
+    return char in _BIDI_CONTROLS or unicodedata.category(char) in ("Cc", "Cs")
+
+
 def first_forbidden_char(text: str, *, allow_newlines: bool = False) -> str | None:
     """The first control or bidi-override character in `text`, or None if all are showable."""
     for char in text:
         if allow_newlines and char in "\n\t":
             continue
-        if char in _BIDI_CONTROLS or unicodedata.category(char) in ("Cc", "Cs"):
+        if _is_unshowable(char):
             return char
     return None
 
@@ -75,7 +79,7 @@ def visible(text: str) -> str:
     for char in text:
         if char in "\n\t":
             out.append(char)
-        elif char in _BIDI_CONTROLS or unicodedata.category(char) in ("Cc", "Cs"):
+        elif _is_unshowable(char):
             out.append(f"<U+{ord(char):04X}>")
         else:
             out.append(char)

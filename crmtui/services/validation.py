@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -9,7 +10,7 @@ from datetime import date
 from email_validator import EmailNotValidError, validate_email
 
 from crmtui.services.dto import Birthday, Problems
-from crmtui.services.phones import Phone, PhoneError, normalise_phone
+from crmtui.services.phones import Phone, PhoneError, normalise_phone, phone_or_none
 from crmtui.services.text import describe_char, first_forbidden_char
 
 MAX_NAME = 200
@@ -119,9 +120,7 @@ def check_contact(data: ContactInput, *, region: str, today: date) -> CleanConta
     email = None
     if data.email.strip():
         try:
-            email = validate_email(
-                data.email.strip(), check_deliverability=False
-            ).normalized.lower()
+            email = _normalise_email(data.email)
         except EmailNotValidError as exc:
             errors["email"] = str(exc)
 
@@ -160,6 +159,21 @@ def check_contact(data: ContactInput, *, region: str, today: date) -> CleanConta
         notes=notes,
         marketing_consent=data.marketing_consent,
     )
+
+
+def _normalise_email(typed: str) -> str:
+    """Lower case throughout, so one mailbox is one customer (raises EmailNotValidError)."""
+    return validate_email(typed.strip(), check_deliverability=False).normalized.lower()
+
+
+def identity_keys(*, phone: str, email: str, region: str) -> tuple[str | None, str | None]:
+    """The normalised phone and email, each on its own: None where that field is not valid."""
+    parsed = phone_or_none(phone.strip(), region) if phone.strip() else None
+    email_key = None
+    if email.strip():
+        with contextlib.suppress(EmailNotValidError):
+            email_key = _normalise_email(email)
+    return (parsed.e164 if parsed else None), email_key
 
 
 def split_search_text(typed: str) -> ContactInput:

@@ -248,3 +248,23 @@ async def test_palette_offers_the_screen_actions_and_runs_them(shop, add_contact
         assert not any("Select line" in p for p in prompts)  # widget internals stay out
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ContactFormScreen), what="form")
+
+
+async def test_a_known_phone_is_flagged_before_the_name_is_typed(shop, add_contact):
+    """Digits typed at the counter prefill the phone; the owner learns at once whose it is."""
+    add_contact("Łukasz Kowalski", "601 234 567")
+    app = CrmApp(shop=shop)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"+48 601 234 567")
+        await wait_until(pilot, lambda: app.screen.results_query == "+48 601 234 567")
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: isinstance(app.screen, ContactFormScreen))
+        assert app.screen.query_one("#full_name", Input).value == ""
+        await wait_until(
+            pilot,
+            lambda: (
+                "already belongs to Łukasz Kowalski"
+                in str(app.screen.query_one("#duplicates").render())
+            ),
+            what="duplicate warning with the name still empty",
+        )

@@ -354,3 +354,13 @@ def test_birthdays_read_naturally_on_the_card() -> None:
     assert Birthday(month=12, day=24).for_people() == "24 December"
     assert Birthday(month=2, day=29, year=1996).for_people() == "29 February 1996"
     assert Birthday(month=12, day=24).as_text() == "--12-24"  # what the edit form shows
+
+
+def test_duplicates_are_judged_field_by_field(shop, add_contact) -> None:
+    anna = add_contact("Anna Nowak", "601 234 567", email="anna@example.com")
+    found = shop.duplicates_as_typed(phone="601234567", email="not an email")
+    assert [(field, who.id) for field, who in found] == [("phone", anna)]
+    found = shop.duplicates_as_typed(phone="12", email="ANNA@example.com")
+    assert [(field, who.id) for field, who in found] == [("email", anna)]
+    assert shop.duplicates_as_typed(phone="", email="", exclude_id=None) == []
+    assert shop.duplicates_as_typed(phone="601 234 567", email="", exclude_id=anna) == []
