@@ -129,17 +129,6 @@ class Shop:
             data, region=self.settings.phone_region, today=self.clock().astimezone().date()
         )
 
-    def duplicates_of(
-        self, clean: CleanContact, *, exclude_id: int | None = None
-    ) -> list[tuple[str, ContactSummary]]:
-        with self.db.read() as session:
-            return contacts.find_duplicates(
-                session=session,
-                phone_e164=clean.phone.e164 if clean.phone else None,
-                email=clean.email,
-                exclude_id=exclude_id,
-            )
-
     def duplicates_as_typed(
         self, *, phone: str, email: str, exclude_id: int | None = None
     ) -> list[tuple[str, ContactSummary]]:
