@@ -37,14 +37,25 @@ def _begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def make_engine(path: Path) -> Engine:
-    """An engine on the SQLite file at `path`; the file is created 0600 if missing."""
+def _foreign_keys_off(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
+    dbapi_connection.execute("PRAGMA foreign_keys = OFF")
+
+
+def make_engine(path: Path, *, foreign_keys: bool = True) -> Engine:
+    """An engine on the SQLite file at `path`; the file is created 0600 if missing.
+
+    `foreign_keys=False` is for migrations only: rebuilding a table means dropping it, and
+    with enforcement on that would cascade-delete the rows that point at it. The migration
+    runs `PRAGMA foreign_key_check` itself before it commits.
+    """
     create_private_file(path)
     engine = create_engine(
         URL.create("sqlite", database=str(path)),  # no %-decoding of odd folder names
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
     )
     event.listen(engine, "connect", _apply_pragmas)
+    if not foreign_keys:
+        event.listen(engine, "connect", _foreign_keys_off)
     event.listen(engine, "begin", _begin)
     return engine
 
@@ -57,8 +68,8 @@ class Database:
     engine: Engine = field(repr=False)
 
     @classmethod
-    def open(cls, path: Path) -> Database:
-        return cls(path=path, engine=make_engine(path))
+    def open(cls, path: Path, *, foreign_keys: bool = True) -> Database:
+        return cls(path=path, engine=make_engine(path, foreign_keys=foreign_keys))
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from crmtui.db.backup import take_backup
-from crmtui.db.schema import HEAD_REVISION, NewerSchemaError, current_revision
+from crmtui.db.schema import HEAD_REVISION, DatabaseError, NewerSchemaError, current_revision
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -69,12 +69,18 @@ def upgrade_database(path: Path, *, now: datetime, backup_dir: Path) -> Migratio
 
     from crmtui.db.engine import Database
 
-    database = Database.open(path)
+    database = Database.open(path, foreign_keys=False)
     try:
         with database.engine.begin() as connection:
             config = _alembic_config()
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:  # rolls the whole upgrade back; the file stays as it was
+                raise DatabaseError(
+                    f"Upgrading {path} would leave {len(broken)} broken reference(s) "
+                    f"(first: {tuple(broken[0])}); nothing was changed."
+                )
     finally:
         database.dispose()
     return MigrationReport(revision, HEAD_REVISION, backup)
