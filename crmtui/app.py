@@ -33,6 +33,30 @@ def _settings_screen() -> Screen[None]:
     return SettingsScreen()
 
 
+def _followups_screen() -> Screen[None]:
+    from crmtui.screens.followups import FollowupsScreen
+
+    return FollowupsScreen()
+
+
+def _loyalty_screen() -> Screen[None]:
+    from crmtui.screens.loyalty import LoyaltyScreen
+
+    return LoyaltyScreen()
+
+
+def _referrals_screen() -> Screen[None]:
+    from crmtui.screens.referrals import ReferralsScreen
+
+    return ReferralsScreen()
+
+
+def _insights_screen() -> Screen[None]:
+    from crmtui.screens.insights import InsightsScreen
+
+    return InsightsScreen()
+
+
 def stylesheet_path() -> Path:
     """Inside the wheel the stylesheet sits in the package; in a checkout, at the top level."""
     packaged = Path(__file__).with_name("screens.tcss")
@@ -45,12 +69,20 @@ class CrmApp(App[None]):
     MODES: ClassVar[dict[str, str | type]] = {  # type: ignore[assignment]
         "counter": CounterScreen,
         "contacts": _contacts_screen,
+        "followups": _followups_screen,
+        "loyalty": _loyalty_screen,
+        "referrals": _referrals_screen,
+        "insights": _insights_screen,
         "settings": _settings_screen,
     }
     DEFAULT_MODE = "counter"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "switch_mode('counter')", "Counter", id="app.counter"),
         Binding("f3", "switch_mode('contacts')", "Contacts", id="app.contacts"),
+        Binding("f4", "switch_mode('followups')", "Follow-ups", id="app.followups"),
+        Binding("f5", "switch_mode('loyalty')", "Loyalty", id="app.loyalty"),
+        Binding("f6", "switch_mode('referrals')", "Referrals", id="app.referrals"),
+        Binding("f7", "switch_mode('insights')", "Insights", id="app.insights"),
         Binding("f8", "switch_mode('settings')", "Settings", id="app.settings"),
         Binding("f1", "help", "Help", id="app.help"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),

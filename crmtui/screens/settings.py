@@ -1,198 +1,80 @@
-"""Settings: shop name, currency, phone region and the points rule, stored in the database."""
+"""Settings: one tab per part of the shop (shop, loyalty, rewards, referrals, follow-ups,
+templates). Each tab is a SettingsPane in its own module; ctrl+s and Escape go to the tab
+on show."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from importlib import import_module
+from typing import ClassVar
 
-from rich.text import Text
-from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from crmtui.screens.base import ShopScreen
-from crmtui.widgets.safe import plain
+from crmtui.screens.settings_pane import SettingsPane
 
-if TYPE_CHECKING:
-    from crmtui.services.dto import ShopSettings
-
-FIELDS: tuple[tuple[str, str, str], ...] = (
-    ("shop_name", "Shop name", "shown in the title bar, e.g. Café Róża"),
-    ("currency", "Currency", "ISO 4217 code, e.g. PLN, EUR, GBP, USD"),
-    ("phone_region", "Phone region", "2-letter country code for local numbers, e.g. PL"),
-    ("points_per_unit", "Points per unit", "points per 1 unit of currency, e.g. 1 or 0.5"),
+# (tab id, title, "module:class"): imported when Settings first opens, not at start-up.
+PANES: tuple[tuple[str, str, str], ...] = (
+    ("shop", "Shop", "crmtui.screens.settings_shop:ShopSettingsPane"),
+    ("loyalty", "Loyalty", "crmtui.screens.settings_loyalty:LoyaltySettingsPane"),
+    ("rewards", "Rewards", "crmtui.screens.settings_rewards:RewardsPane"),
+    ("referrals", "Referrals", "crmtui.screens.settings_referrals:ReferralSettingsPane"),
+    ("followups", "Follow-up rules", "crmtui.screens.settings_followups:FollowupRulesPane"),
+    ("templates", "Templates", "crmtui.screens.settings_templates:TemplatesPane"),
 )
 
 
-def values_of(stored: ShopSettings) -> dict[str, str]:
-    return {
-        "shop_name": stored.shop_name,
-        "currency": stored.currency,
-        "phone_region": stored.phone_region,
-        "points_per_unit": stored.points_per_unit,
-    }
+def _pane(spec: str) -> SettingsPane:
+    module, name = spec.split(":")
+    pane = getattr(import_module(module), name)()
+    assert isinstance(pane, SettingsPane), spec
+    return pane
 
 
 class SettingsScreen(ShopScreen):
-    """A form: every field is checked as you type; ctrl+s saves, Escape reverts."""
-
-    DEFAULT_CSS = """
-    SettingsScreen #settings-form { padding: 0 2; }
-    SettingsScreen #settings-heading { text-style: bold; padding: 1 0 0 0; }
-    SettingsScreen .field { height: auto; }
-    SettingsScreen .field Label { width: 18; padding-top: 1; }
-    SettingsScreen .field Input { width: 60; }
-    SettingsScreen .error { color: $error; height: auto; padding-left: 18; }
-    SettingsScreen .error.-ok { display: none; }
-    SettingsScreen #settings-state { height: auto; padding: 1 0 0 18; color: $text-muted; }
-    SettingsScreen #settings-state.-dirty { color: $warning; }
-    SettingsScreen #settings-facts {
-        height: auto; margin-top: 1; padding: 0 1; border: round $panel;
-        border-title-color: $text-muted;
-    }
-    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="settings.save"),
         Binding("escape", "revert", "Revert", id="settings.revert"),
+        Binding("ctrl+pagedown,alt+right", "next_tab(1)", "Next tab", id="settings.next"),
+        Binding("ctrl+pageup,alt+left", "next_tab(-1)", "Previous tab", id="settings.previous"),
     ]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.stored: dict[str, str] | None = None
-        self.revision: str | None = None
-        self.saving = False
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll(id="settings-form"):
-            yield Static("Shop settings", id="settings-heading")
-            for name, label, placeholder in FIELDS:
-                with Horizontal(classes="field"):
-                    yield Label(label)
-                    yield Input(placeholder=placeholder, id=name, disabled=True)
-                yield Static("", id=f"{name}-error", classes="error -ok")
-            yield Static("Opening the shop…", id="settings-state")
-            facts = Static("", id="settings-facts")
-            facts.border_title = "About this shop file"
-            yield facts
+        with TabbedContent(id="settings-tabs"):
+            for tab_id, title, spec in PANES:
+                with TabPane(title, id=f"tab-{tab_id}"):
+                    yield _pane(spec)
         yield Footer()
 
     def shop_ready(self) -> None:
-        self.load()
+        for pane in self.query(SettingsPane):
+            pane.shop_ready()
 
-    @work(thread=True, exclusive=True, group="settings", exit_on_error=False, description="Loading")
-    def load(self) -> None:
-        stored = self.shop.settings
-        revision = self.shop.schema_revision()
-        self.app.call_from_thread(self.show_stored, stored, revision)
-
-    def show_stored(self, stored: ShopSettings, revision: str | None) -> None:
-        self.revision = revision
-        self.sub_title = f"{stored.shop_name} · Settings"
-        self.stored = values_of(stored)
-        self.fill(self.stored)
-        first = self.query_one(f"#{FIELDS[0][0]}", Input)
-        if self.focused is None:
-            first.focus()
-
-    def fill(self, values: dict[str, str]) -> None:
-        for name, *_ in FIELDS:
-            field = self.query_one(f"#{name}", Input)
-            field.disabled = False
-            field.value = values[name]
-            field.cursor_position = len(field.value)
-        self.refresh_checks()
-
-    # -- checking as you type ---------------------------------------------------------------
-    def current(self) -> dict[str, str]:
-        return {name: self.query_one(f"#{name}", Input).value for name, *_ in FIELDS}
+    def pane(self, tab_id: str) -> SettingsPane:
+        return self.query_one(f"#tab-{tab_id}", TabPane).query_one(SettingsPane)
 
     @property
-    def dirty(self) -> bool:
-        return self.stored is not None and self.current() != self.stored
+    def active_pane(self) -> SettingsPane:
+        active = self.query_one(TabbedContent).active or "tab-shop"
+        return self.pane(active.removeprefix("tab-"))
 
-    @on(Input.Changed)
-    def _field_changed(self) -> None:
-        if self.stored is not None:
-            self.refresh_checks()
-
-    def refresh_checks(self) -> dict[str, str]:
-        values = self.current()
-        problems = self.shop.check_settings(values).errors
-        for name, *_ in FIELDS:
-            message = problems.get(name, "")
-            error = self.query_one(f"#{name}-error", Static)
-            error.update(plain(message))
-            error.set_class(not message, "-ok")
-        state = self.query_one("#settings-state", Static)
-        state.set_class(self.dirty, "-dirty")
-        if problems:
-            state.update(Text(f"{len(problems)} field(s) need fixing before ctrl+s can save."))
-        elif self.dirty:
-            state.update("Unsaved changes: ctrl+s saves, Escape puts back what is stored.")
-        else:
-            state.update("Everything shown is saved.")
-        self.show_facts(values)
-        return problems
-
-    def show_facts(self, values: dict[str, str]) -> None:
-        example = self.shop.earning_example(values)
-        saved_example = self.shop.earning_example()
-        rows: list[tuple[str, Text]] = [
-            ("Database file", plain(str(self.shop.db.path))),
-            ("Schema revision", Text(self.revision or "none")),
-            ("Points", Text(example)),
-        ]
-        if example != saved_example:
-            rows.append(("", Text(f"(saved rule: {saved_example})", style="dim")))
-        rows.append(("Money looks like", Text(self.shop.format_money(123450))))
-        facts = Text()
-        for number, (label, value) in enumerate(rows):
-            facts.append(f"{label:<18}", style="dim")
-            facts.append_text(value)
-            if number < len(rows) - 1:
-                facts.append("\n")
-        self.query_one("#settings-facts", Static).update(facts)
-
-    # -- saving and reverting ---------------------------------------------------------------
     def action_save(self) -> None:
-        if self.stored is None or self.saving:
-            return
-        problems = self.refresh_checks()
-        if problems:
-            self.query_one(f"#{next(iter(problems))}", Input).focus()
-            self.notify(f"{len(problems)} field(s) need fixing before saving", severity="error")
-            return
-        self.saving = True
-        self.save(self.current())
-
-    @work(thread=True, exclusive=True, group="save", exit_on_error=False, description="Saving")
-    def save(self, values: dict[str, str]) -> None:
-        try:
-            saved = self.shop.save_settings(values)
-        except ValueError as exc:  # SettingsError: the problems, field by field
-            self.app.call_from_thread(self._save_failed, str(exc))
-            return
-        finally:
-            self.app.call_from_thread(setattr, self, "saving", False)
-        self.app.call_from_thread(self._saved, saved)
-
-    def _saved(self, saved: ShopSettings) -> None:
-        self.stored = values_of(saved)
-        self.sub_title = f"{saved.shop_name} · Settings"
-        self.fill(self.stored)
-        self.notify("Settings saved.", title="Settings")
-
-    def _save_failed(self, message: str) -> None:
-        self.refresh_checks()
-        self.notify(f"Not saved: {message}", severity="error", markup=False)
+        self.active_pane.save_changes()
 
     def action_revert(self) -> None:
-        if self.stored is None:
-            return
-        if not self.dirty:
-            self.notify("Nothing to revert: what you see is saved.")
-            return
-        self.fill(self.stored)
-        self.notify("Changes undone: the stored settings are back.")
+        self.active_pane.revert_changes()
+
+    def action_next_tab(self, step: int) -> None:
+        tabs = self.query_one(TabbedContent)
+        ids = [f"tab-{tab_id}" for tab_id, *_ in PANES]
+        current = ids.index(tabs.active) if tabs.active in ids else 0
+        tabs.active = ids[(current + step) % len(ids)]
+        self.call_after_refresh(self._focus_first_field)
+
+    def _focus_first_field(self) -> None:
+        for widget in self.active_pane.query("*"):
+            if widget.focusable:
+                widget.focus()
+                return

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from crmtui.db.models import Contact, PointsEntry
 from crmtui.services.dto import LedgerLine
 
-KINDS = ("earn", "redeem", "bonus", "referral", "adjust", "expire", "reverse")
+KINDS = ("earn", "redeem", "bonus", "referral", "adjust", "expire", "reverse", "transfer")
 
 
 class InsufficientPointsError(ValueError):
@@ -26,14 +26,24 @@ def add_entry(
     reason: str,
     now: datetime,
     sale_id: int | None = None,
+    refund_id: int | None = None,
+    reward_id: int | None = None,
+    referral_id: int | None = None,
+    counterpart_id: int | None = None,
+    occasion: str | None = None,
+    allow_negative: bool = False,
 ) -> PointsEntry:
-    """Append one entry and move the cached balance with it, in the caller's transaction."""
+    """Append one entry and move the cached balance with it, in the caller's transaction.
+
+    Only a reversal of points already given (a refund, a void, a referral taken back) may
+    pass `allow_negative`: the customer keeps what they redeemed, and owes the difference.
+    """
     if kind not in KINDS:
         raise ValueError(f"unknown ledger kind {kind!r}")
     if delta == 0:
         raise ValueError("a ledger entry must move the balance")
     new_balance = contact.points_balance + delta
-    if new_balance < 0:
+    if new_balance < 0 and delta < 0 and not allow_negative:
         raise InsufficientPointsError(
             f"{contact.full_name} has {contact.points_balance} points; "
             f"{-delta} cannot be taken (the balance would go below zero)"
@@ -45,6 +55,11 @@ def add_entry(
         delta=delta,
         reason=reason,
         sale_id=sale_id,
+        refund_id=refund_id,
+        reward_id=reward_id,
+        referral_id=referral_id,
+        counterpart_id=counterpart_id,
+        occasion=occasion,
         created_at=now,
     )
     contact.points_balance = new_balance

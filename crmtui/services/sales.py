@@ -12,6 +12,7 @@ from crmtui.db.models import Contact, PointsEntry, Sale
 from crmtui.services.dto import SaleRecord, SaleResult, ShopSettings
 from crmtui.services.ledger import InsufficientPointsError, add_entry
 from crmtui.services.money import MAX_AMOUNT_MINOR
+from crmtui.services.referrals import hooks as referral_hooks
 from crmtui.services.text import describe_char, first_forbidden_char
 
 MAX_SALE_NOTE = 500
@@ -105,6 +106,8 @@ def record_sale(
         contact.last_sale_at = now
     session.add(contact)
     session.flush()
+    referral_hooks.on_sale_recorded(session=session, sale=sale, contact=contact, now=now)
+    session.flush()
     return SaleResult(_record(session, sale), points, contact.points_balance)
 
 
@@ -144,6 +147,7 @@ def void_sale(*, session: Session, sale_id: int, now: datetime, reason: str) -> 
     sale.void_reason = reason
     session.add(sale)
     session.flush()
+    referral_hooks.on_sale_reversed(session=session, sale=sale, now=now)
     contact.last_sale_at = session.exec(
         select(func.max(Sale.occurred_at)).where(
             Sale.contact_id == contact.id, col(Sale.voided_at).is_(None)

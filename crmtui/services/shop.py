@@ -6,7 +6,9 @@ Screens hold a Shop and never see a Session, SQL or an ORM row.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crmtui.clock import Clock, system_clock
 from crmtui.db.engine import Database
@@ -30,6 +32,13 @@ from crmtui.services.validation import (
     identity_keys,
 )
 
+if TYPE_CHECKING:
+    from crmtui.services.exchange.desk import ExchangeDesk
+    from crmtui.services.followups.desk import FollowupDesk
+    from crmtui.services.insights.desk import InsightsDesk
+    from crmtui.services.loyalty.desk import LoyaltyDesk
+    from crmtui.services.referrals.desk import ReferralDesk
+
 
 @dataclass
 class Shop:
@@ -44,6 +53,37 @@ class Shop:
 
     def close(self) -> None:
         self.db.dispose()
+
+    # -- the pillars: a desk each, built on first use so start-up imports none of them ------
+    @cached_property
+    def loyalty(self) -> LoyaltyDesk:
+        from crmtui.services.loyalty.desk import LoyaltyDesk
+
+        return LoyaltyDesk(self)
+
+    @cached_property
+    def followups(self) -> FollowupDesk:
+        from crmtui.services.followups.desk import FollowupDesk
+
+        return FollowupDesk(self)
+
+    @cached_property
+    def referrals(self) -> ReferralDesk:
+        from crmtui.services.referrals.desk import ReferralDesk
+
+        return ReferralDesk(self)
+
+    @cached_property
+    def exchange(self) -> ExchangeDesk:
+        from crmtui.services.exchange.desk import ExchangeDesk
+
+        return ExchangeDesk(self)
+
+    @cached_property
+    def insights(self) -> InsightsDesk:
+        from crmtui.services.insights.desk import InsightsDesk
+
+        return InsightsDesk(self)
 
     def quick_check(self) -> str | None:
         """SQLite's quick integrity check: None when sound, else what it found."""

@@ -11,6 +11,7 @@ from crmtui.app import CrmApp
 from crmtui.db.schema import HEAD_REVISION
 from crmtui.screens.counter import CounterScreen
 from crmtui.screens.settings import SettingsScreen
+from crmtui.screens.settings_shop import ShopSettingsPane
 from crmtui.services.shop import Shop
 from tests.pilot_helpers import wait_until
 
@@ -21,6 +22,10 @@ def settings_screen(app: CrmApp) -> SettingsScreen:
     screen = app.screen
     assert isinstance(screen, SettingsScreen), screen
     return screen
+
+
+def shop_pane(app: CrmApp) -> ShopSettingsPane:
+    return settings_screen(app).query_one(ShopSettingsPane)
 
 
 def field(app: CrmApp, name: str) -> Input:
@@ -45,7 +50,7 @@ def messages(app: CrmApp) -> list[str]:
 async def open_settings(pilot: Pilot[object], app: CrmApp) -> None:
     await pilot.press("f8")
     await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen), "settings")
-    await wait_until(pilot, lambda: settings_screen(app).stored is not None, "loaded")
+    await wait_until(pilot, lambda: shop_pane(app).stored is not None, "loaded")
     await pilot.pause()
 
 

@@ -22,6 +22,7 @@ from crmtui.db.migrate import upgrade_database
 from crmtui.screens.contact_detail import ContactDetailScreen
 from crmtui.screens.contacts import ContactsScreen
 from crmtui.screens.settings import SettingsScreen
+from crmtui.screens.settings_shop import ShopSettingsPane
 from crmtui.services.shop import Shop
 from crmtui.services.validation import ContactInput
 from tests.conftest import NOW, open_shop
@@ -182,7 +183,7 @@ def test_settings_with_a_problem(
         app = pilot.app
         await pilot.press("f8")
         await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
-        await wait_until(pilot, lambda: app.screen.stored is not None)  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: app.screen.query_one(ShopSettingsPane).stored is not None)
         currency = app.screen.query_one("#currency", Input)
         currency.focus()
         await pilot.pause()

@@ -1,0 +1,15 @@
+"""Referrals: placeholder until its issue builds it."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Footer, Header, Static
+
+from crmtui.screens.base import ShopScreen
+
+
+class ReferralsScreen(ShopScreen):
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Referrals is not built yet.")
+        yield Footer()

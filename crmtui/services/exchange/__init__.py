@@ -1,0 +1,1 @@
+"""Data in and out: import, export, vCard, merge, erase, backups."""

@@ -1,0 +1,1 @@
+"""Follow-ups: tasks, the queue, rules, templates, timeline, feedback."""

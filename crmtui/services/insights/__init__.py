@@ -1,0 +1,1 @@
+"""Insights: KPIs with their working, trends, RFM segments."""

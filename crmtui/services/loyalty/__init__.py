@@ -1,0 +1,1 @@
+"""Loyalty: tiers, rewards, redemption, refunds, expiry, overview."""

@@ -1,0 +1,13 @@
+"""The loyalty services as screens use them: one method per user action, one session each."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from crmtui.services.shop import Shop
+
+
+class LoyaltyDesk:
+    def __init__(self, shop: Shop) -> None:
+        self.shop = shop

@@ -1,0 +1,1 @@
+"""Referrals: recording, qualification, guards, leaderboard, trees."""
