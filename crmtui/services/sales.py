@@ -10,7 +10,9 @@ from sqlmodel import Session, col, select
 
 from crmtui.db.models import Contact, PointsEntry, Sale
 from crmtui.services.dto import SaleRecord, SaleResult, ShopSettings
-from crmtui.services.ledger import InsufficientPointsError, add_entry
+from crmtui.services.ledger import add_entry
+from crmtui.services.loyalty.earning import earning_for, spend_in_window
+from crmtui.services.loyalty.rules import LoyaltyRules, get_rules
 from crmtui.services.money import MAX_AMOUNT_MINOR
 from crmtui.services.referrals import hooks as referral_hooks
 from crmtui.services.text import describe_char, first_forbidden_char
@@ -56,6 +58,7 @@ def record_sale(
     settings: ShopSettings,
     now: datetime,
     note: str = "",
+    rules: LoyaltyRules | None = None,
 ) -> SaleResult:
     """One sale, its points and the new balance, all in the caller's transaction.
 
@@ -89,16 +92,25 @@ def record_sale(
     )
     session.add(sale)
     session.flush()
-    points = points_for(
-        amount_minor, points_per_unit=settings.points_per_unit, exponent=settings.exponent
+    current_rules = rules or get_rules(session=session, exponent=settings.exponent)
+    earning = earning_for(
+        amount_minor=amount_minor,
+        exponent=settings.exponent,
+        points_per_unit=settings.points_per_unit,
+        rules=current_rules,
+        spend_before_minor=spend_in_window(
+            session=session, contact_id=contact_id, now=now, exclude_sale_id=sale.id
+        ),
+        local_now=now.astimezone(),
     )
+    points = earning.points
     if points > 0:
         add_entry(
             session=session,
             contact=contact,
             kind="earn",
             delta=points,
-            reason=f"sale #{sale.id}",
+            reason=f"sale #{sale.id}: {earning.reason}",
             now=now,
             sale_id=sale.id,
         )
@@ -120,29 +132,20 @@ def void_sale(*, session: Session, sale_id: int, now: datetime, reason: str) -> 
         raise SaleError("That sale was already undone")
     contact = session.get(Contact, sale.contact_id)
     assert contact is not None
-    held = int(
-        session.exec(
-            select(func.coalesce(func.sum(PointsEntry.delta), 0)).where(
-                PointsEntry.sale_id == sale_id
-            )
-        ).one()
-    )
-    if held > 0:
-        try:
-            add_entry(
-                session=session,
-                contact=contact,
-                kind="reverse",
-                delta=-held,
-                reason=f"void of sale #{sale_id}: {reason}",
-                now=now,
-                sale_id=sale_id,
-            )
-        except InsufficientPointsError:
-            raise SaleError(
-                f"Cannot undo: {held} points came from this sale but only "
-                f"{contact.points_balance} are left (some were already spent)"
-            ) from None
+    held = points_held(session=session, sale_id=sale_id)
+    if held != 0:
+        # Taken back even if they were spent: the balance may go below zero, and the
+        # loyalty rules refuse redemption until it is positive again.
+        add_entry(
+            session=session,
+            contact=contact,
+            kind="reverse",
+            delta=-held,
+            reason=f"void of sale #{sale_id}: {reason}",
+            now=now,
+            sale_id=sale_id,
+            allow_negative=True,
+        )
     sale.voided_at = now
     sale.void_reason = reason
     session.add(sale)
@@ -156,6 +159,17 @@ def void_sale(*, session: Session, sale_id: int, now: datetime, reason: str) -> 
     session.add(contact)
     session.flush()
     return SaleResult(_record(session, sale), -held, contact.points_balance)
+
+
+def points_held(*, session: Session, sale_id: int) -> int:
+    """What a sale's earning still adds to the balance, after refunds took their share."""
+    return int(
+        session.exec(
+            select(func.coalesce(func.sum(PointsEntry.delta), 0)).where(
+                PointsEntry.sale_id == sale_id, col(PointsEntry.kind).in_(("earn", "reverse"))
+            )
+        ).one()
+    )
 
 
 def recent_sales(*, session: Session, contact_id: int, limit: int = 50) -> list[SaleRecord]:

@@ -326,7 +326,10 @@ def test_duplicate_key_after_undo_does_not_resurrect_the_sale(shop, db_path, ann
     assert shop.card(anna).points_balance == 0
 
 
-def test_cannot_undo_a_sale_whose_points_were_spent(shop, db_path, anna, now) -> None:
+def test_undoing_a_sale_whose_points_were_spent_leaves_the_balance_owed(
+    shop, db_path, anna, now
+) -> None:
+    """The refund rule: the points come back even if spent; the balance goes negative."""
     shop.record_sale(anna, 5000, idempotency_key="k")
     with shop.db.write() as session:
         from crmtui.db.models import Contact
@@ -335,12 +338,10 @@ def test_cannot_undo_a_sale_whose_points_were_spent(shop, db_path, anna, now) ->
         ledger.add_entry(
             session=session, contact=contact, kind="redeem", delta=-40, reason="coffee", now=now
         )
-    with pytest.raises(SaleError, match="Cannot undo"):
-        shop.undo_last_sale(anna)
-    # Nothing moved: the sale is still active and the ledger unchanged.
-    assert [s.voided_at for s in shop.sales_of(anna)] == [None]
-    assert [k for k, _, _ in ledger_rows(db_path, anna)] == ["earn", "redeem"]
-    assert shop.card(anna).points_balance == 10
+    result = shop.undo_last_sale(anna)
+    assert result.points_delta == -50
+    assert [k for k, _, _ in ledger_rows(db_path, anna)] == ["earn", "redeem", "reverse"]
+    assert shop.card(anna).points_balance == -40
 
 
 def test_each_customer_has_their_own_undo(shop, anna, add_contact) -> None:
