@@ -13,6 +13,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Footer, Input, Label, Static, TextArea
 
+from crmtui.screens.form_referrer import ReferredByField, describe_outcome
 from crmtui.services.dto import ContactSummary, Problems
 from crmtui.services.validation import ContactInput
 from crmtui.widgets.safe import plain
@@ -37,7 +38,7 @@ class ContactFormResult:
     action: Literal["saved", "open"]
 
 
-class ContactFormScreen(ModalScreen[ContactFormResult | None]):
+class ContactFormScreen(ReferredByField, ModalScreen[ContactFormResult | None]):
     DEFAULT_CSS = """
     ContactFormScreen { align: center middle; }
     ContactFormScreen > VerticalScroll {
@@ -89,6 +90,7 @@ class ContactFormScreen(ModalScreen[ContactFormResult | None]):
                 yield Static("", id=f"{name}-error", classes="error -ok")
                 if name == "email":
                     yield Static("", id="duplicates")
+            yield from self.referred_by_rows()
             with Horizontal(classes="field"):
                 yield Label("Notes")
                 yield TextArea(self.initial.notes, id="notes", soft_wrap=True)
@@ -115,6 +117,7 @@ class ContactFormScreen(ModalScreen[ContactFormResult | None]):
             **values,
             notes=self.query_one("#notes", TextArea).text,
             marketing_consent=self.query_one("#consent", Checkbox).value,
+            referred_by=self.referred_by_typed(),
         )
 
     @property
@@ -146,6 +149,7 @@ class ContactFormScreen(ModalScreen[ContactFormResult | None]):
         if identity != self._checked_identity:  # only phone and email can make a duplicate
             self._checked_identity = identity
             self.find_duplicates(*identity)
+        self.check_referred_by(*identity)
         return problems
 
     @work(thread=True, exclusive=True, group="duplicates", exit_on_error=False)
@@ -187,6 +191,10 @@ class ContactFormScreen(ModalScreen[ContactFormResult | None]):
                 severity="error",
             )
             return
+        if (why := self.referred_by_problem()) is not None:
+            self.query_one("#referred_by").focus()
+            self.notify(f"Referred by: {why}", severity="error", markup=False)
+            return
         self._saving = True
         self.save(self.current())
 
@@ -201,6 +209,13 @@ class ContactFormScreen(ModalScreen[ContactFormResult | None]):
         except Exception as exc:  # shown to the owner; the form keeps every value typed
             self.app.call_from_thread(self._save_failed, str(exc))
             return
+        if data.referred_by.strip() and self.contact_id is None:
+            outcome = self.shop.referrals.outcome_for(contact_id)
+            if outcome is not None:
+                message, severity = describe_outcome(outcome)
+                self.app.call_from_thread(
+                    self.notify, message, severity=severity, markup=False, title="Referral"
+                )
         self.app.call_from_thread(self.dismiss, ContactFormResult(contact_id, "saved"))
 
     def _save_failed(self, message: str) -> None:

@@ -31,6 +31,8 @@ class ContactInput:
     notes: str = ""
     greeting_name: str = ""
     marketing_consent: bool = False
+    # New customers only: the referrer's code, or a name or phone to search for them.
+    referred_by: str = ""
 
 
 @dataclass(frozen=True)

@@ -398,3 +398,74 @@ def test_expiry_is_off_by_default(shop: Shop, anna: int) -> None:
     at(shop, NOW)
     assert shop.loyalty.run_daily()[0].points == 0
     assert shop.loyalty.status(anna).expiring_points == 0
+
+
+# -- the settings form ------------------------------------------------------------------------
+
+
+def test_the_rules_form_round_trips_and_reports_each_problem(shop: Shop) -> None:
+    values = shop.loyalty.rules_form()
+    assert values["tier0_threshold"] == "0.00" and values["tier2_name"] == "Gold"
+    assert shop.loyalty.check_rules(values).errors == {}
+    values.update(
+        tier1_threshold="0",
+        tier2_multiplier="x",
+        promo0_name="Double Tuesday",
+        promo0_when="tuesday",
+        promo0_multiplier="2",
+        promo1_name="Advent",
+        promo1_when="2026-12-24..2026-12-01",
+        promo1_multiplier="1.5",
+        birthday_bonus="-5",
+        point_value="0.01",
+    )
+    errors = shop.loyalty.check_rules(values).errors
+    assert set(errors) == {"tier1_threshold", "tier2_multiplier", "promo1_when", "birthday_bonus"}
+    assert "higher threshold" in errors["tier1_threshold"]
+    assert "ends before it starts" in errors["promo1_when"]
+    values.update(
+        tier1_threshold="400",
+        tier2_multiplier="1.75",
+        promo1_when="",
+        promo1_name="",
+        promo1_multiplier="",
+        birthday_bonus="20",
+    )
+    saved = shop.loyalty.save_rules(values)
+    assert [(t.name, t.threshold_minor, t.multiplier) for t in saved.tiers] == [
+        ("Member", 0, "1"),
+        ("Silver", 40000, "1.25"),
+        ("Gold", 150000, "1.75"),
+    ]
+    assert saved.promotions[0].weekdays == (1,) and saved.birthday_bonus == 20
+    assert saved.point_value_minor == "1"
+    assert shop.loyalty.rules_form()["promo0_when"] == "tue"
+
+
+def test_the_cached_spend_follows_sales_refunds_voids_and_the_calendar(
+    shop: Shop, anna: int
+) -> None:
+    """The overview counts tiers from a cached rolling spend: it must agree with the exact
+    figure after every change, and the daily run rolls the window forward."""
+
+    def cached() -> str:
+        return next(t.name for t in shop.loyalty.overview().tiers if t.members)
+
+    at(shop, NOW - timedelta(days=300))
+    first = shop.record_sale(anna, 30000, idempotency_key="a").sale
+    at(shop, NOW)
+    second = shop.record_sale(anna, 30000, idempotency_key="b").sale
+    assert cached() == "Silver"
+    shop.loyalty.refund(second.id, 20000, "")
+    assert cached() == "Member"
+    shop.record_sale(anna, 20000, idempotency_key="c")
+    assert cached() == "Silver"
+    at(shop, NOW + timedelta(days=70))  # the first sale leaves the window
+    assert cached() == "Silver"  # until the daily run
+    shop.loyalty.run_daily()
+    assert cached() == "Member"
+    at(shop, NOW)
+    shop.loyalty.run_daily()
+    shop.void_sale(first.id, reason="test")
+    assert cached() == "Member"
+    assert shop.loyalty.status(anna).spend_12m_minor == 30000

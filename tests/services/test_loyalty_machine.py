@@ -17,6 +17,7 @@ from pathlib import Path
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
+from sqlmodel import select
 
 from crmtui.clock import fixed_clock
 from crmtui.db.migrate import upgrade_database
@@ -48,6 +49,7 @@ class LoyaltyMachine(RuleBasedStateMachine):
         self.path = self.folder / "shop.sqlite3"
         upgrade_database(self.path, now=START, backup_dir=self.folder / "backups")
         self.now = START
+        self.last_daily = START
         self.shop = Shop.open(self.path, fixed_clock(START))
         self.shop.save_settings(
             {"shop_name": "M", "currency": "PLN", "phone_region": "PL", "points_per_unit": "1"}
@@ -121,6 +123,7 @@ class LoyaltyMachine(RuleBasedStateMachine):
     @rule()
     def daily_run(self) -> None:
         self.shop.loyalty.run_daily()
+        self.last_daily = self.now
         again, birthdays = self.shop.loyalty.run_daily()
         assert (again.points, birthdays) == (0, 0)  # nothing is removed or paid twice
 
@@ -128,6 +131,27 @@ class LoyaltyMachine(RuleBasedStateMachine):
     def balances_match_the_ledger(self) -> None:
         with self.shop.db.read() as session:
             assert mismatched_balances(session=session) == []
+
+    @invariant()
+    def daily_flows_reconcile_with_the_ledger(self) -> None:
+        from crmtui.services.loyalty.overview import daily_flows_mismatch
+
+        with self.shop.db.read() as session:
+            assert daily_flows_mismatch(session=session) == []
+
+    @invariant()
+    def cached_spend_matches_the_exact_figure(self) -> None:
+        from crmtui.db.models import Contact
+        from crmtui.services.loyalty.earning import spend_in_window
+
+        with self.shop.db.read() as session:
+            for contact in session.exec(select(Contact)).all():
+                assert contact.id is not None
+                exact = spend_in_window(session=session, contact_id=contact.id, now=self.now)
+                if contact.spend_12m_minor != exact:
+                    # Only the calendar may have moved sales out since the last daily run.
+                    assert contact.spend_12m_minor > exact
+                    assert self.now > self.last_daily
 
     @invariant()
     def no_sale_loses_more_points_than_it_earned(self) -> None:

@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session
 
 from crmtui.services.dto import Problems
-from crmtui.services.loyalty import bonuses, expiry, overview, redeem, refunds, rewards, rules
+from crmtui.services.loyalty import (
+    bonuses,
+    earning,
+    expiry,
+    overview,
+    redeem,
+    refunds,
+    rewards,
+    rules,
+)
 from crmtui.services.loyalty.rewards import RewardInput, RewardSummary
 from crmtui.services.loyalty.rules import LoyaltyRules
 from crmtui.services.loyalty.status import LoyaltyStatus, loyalty_status
@@ -145,7 +154,17 @@ class LoyaltyDesk:
             now = self.shop.clock()
             expired = expiry.run_expiry(session=session, now=now, rules=current)
             birthdays = bonuses.grant_birthday_bonuses(session=session, rules=current, now=now)
+        self.refresh_all_spend(now)
         return expired, birthdays
+
+    def refresh_all_spend(self, now: datetime, batch: int = 5000) -> None:
+        """Roll every customer's cached 12-month spend forward, a batch per transaction."""
+        done: int | None = 0
+        while done is not None:
+            with self.shop.db.write() as session:
+                done = earning.refresh_spend_batch(
+                    session=session, now=now, after_id=done, size=batch
+                )
 
     def overview(self) -> overview.LoyaltyOverview:
         with self.shop.db.read() as session:

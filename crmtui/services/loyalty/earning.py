@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, col, select
 
-from crmtui.db.models import Sale, SaleRefund
+from crmtui.db.models import Contact, Sale, SaleRefund
 from crmtui.services.loyalty.rules import LoyaltyRules, Tier
 
 
@@ -81,3 +81,62 @@ def earning_for(
     units = Decimal(amount_minor).scaleb(-exponent)
     points = int((units * factor).to_integral_value(rounding=ROUND_FLOOR))
     return Earning(points, tier, promotion.name if promotion else None, " ".join(parts))
+
+
+def refresh_spend(*, session: Session, contact: Contact, now: datetime) -> None:
+    """Bring one customer's cached rolling spend up to date (after a refund or a void)."""
+    assert contact.id is not None
+    contact.spend_12m_minor = spend_in_window(session=session, contact_id=contact.id, now=now)
+    session.add(contact)
+
+
+def refresh_spend_batch(*, session: Session, now: datetime, after_id: int, size: int) -> int | None:
+    """Refresh the cached rolling spend of the next `size` customers after `after_id`, by two
+    grouped queries over the batch's id range. Returns the last id done, or None at the end.
+
+    The daily loyalty run calls this batch by batch, each in its own short transaction, so
+    a sale at the counter never waits long for the write lock.
+    """
+    ids = session.exec(
+        select(Contact.id).where(col(Contact.id) > after_id).order_by(col(Contact.id)).limit(size)
+    ).all()
+    if not ids:
+        return None
+    low, high = int(ids[0]), int(ids[-1])  # type: ignore[arg-type]
+    in_window = (
+        col(Sale.contact_id).between(low, high),
+        col(Sale.voided_at).is_(None),
+        col(Sale.occurred_at) >= window_start(now),
+        col(Sale.occurred_at) <= now,
+    )
+    spend = dict(
+        session.exec(
+            select(Sale.contact_id, func.sum(Sale.amount_minor))
+            .where(*in_window)
+            .group_by(col(Sale.contact_id))
+        ).all()
+    )
+    refunded = session.exec(
+        select(Sale.contact_id, func.sum(SaleRefund.amount_minor))
+        .join(Sale, col(Sale.id) == SaleRefund.sale_id)
+        .where(*in_window)
+        .group_by(col(Sale.contact_id))
+    ).all()
+    for contact_id, amount in refunded:
+        spend[contact_id] = spend.get(contact_id, 0) - int(amount)
+    cached = session.exec(
+        select(Contact.id, Contact.spend_12m_minor).where(col(Contact.id).between(low, high))
+    ).all()
+    changed = [
+        {"contact_id": cid, "spend": int(spend.get(cid, 0))}
+        for cid, old in cached
+        if int(spend.get(cid, 0)) != old
+    ]
+    if changed:
+        session.connection().execute(
+            update(Contact.__table__)  # type: ignore[arg-type]
+            .where(Contact.__table__.c.id == bindparam("contact_id"))  # type: ignore[attr-defined]
+            .values(spend_12m_minor=bindparam("spend")),
+            changed,
+        )
+    return high

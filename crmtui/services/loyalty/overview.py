@@ -4,14 +4,13 @@ issued, redeemed and expired over a period, and the redemption rate (KPIS.md def
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import case, func
+from sqlalchemy import String, case, func
 from sqlmodel import Session, col, select
 
-from crmtui.db.models import Contact, PointsEntry, Sale, SaleRefund
-from crmtui.services.loyalty.earning import window_start
+from crmtui.db.models import Contact, PointsDaily, PointsEntry
 from crmtui.services.loyalty.rules import LoyaltyRules
 
 PERIOD_DAYS = (30, 90, 365)
@@ -51,22 +50,28 @@ class PointsFlows:
 
 
 def points_flows(*, session: Session, since: datetime, until: datetime) -> PointsFlows:
-    def total(condition: object, sign: int = 1) -> object:
-        return func.coalesce(func.sum(case((condition, sign * PointsEntry.delta), else_=0)), 0)
+    """Points moved on the whole UTC days from the day of `since` to the day of `until`,
+    read from the daily sums the ledger keeps (`points_daily`), not from every entry."""
+    first = since.astimezone(UTC).date().isoformat()
+    last = (until - timedelta(microseconds=1)).astimezone(UTC).date().isoformat()
 
-    kind = PointsEntry.kind
-    positive = PointsEntry.delta > 0
+    def total(condition: object, sign: int = 1) -> object:
+        return func.coalesce(func.sum(case((condition, sign * PointsDaily.points), else_=0)), 0)
+
+    kind = col(PointsDaily.kind)
+    positive = col(PointsDaily.positive).is_(True)
+    negative = col(PointsDaily.positive).is_(False)
     row = session.exec(
         select(
             total(kind == "earn"),
-            total(col(kind).in_(("bonus", "referral"))),
+            total(kind.in_(("bonus", "referral"))),
             total((kind == "adjust") & positive),
             total(kind == "redeem", -1),
             total(kind == "expire", -1),
-            total(col(kind).in_(("reverse", "transfer")) & ~positive, -1),
-            total(col(kind).in_(("reverse", "transfer")) & positive),
-            total((kind == "adjust") & ~positive, -1),
-        ).where(col(PointsEntry.created_at) >= since, col(PointsEntry.created_at) < until)
+            total(kind.in_(("reverse", "transfer")) & negative, -1),
+            total(kind.in_(("reverse", "transfer")) & positive),
+            total((kind == "adjust") & negative, -1),
+        ).where(col(PointsDaily.day) >= first, col(PointsDaily.day) <= last)
     ).one()
     earned, bonus, adjusted_in, redeemed, expired, reversed_, reinstated, adjusted_out = (
         int(value) for value in row
@@ -84,6 +89,34 @@ def points_flows(*, session: Session, since: datetime, until: datetime) -> Point
         reinstated=reinstated,
         adjusted_out=adjusted_out,
     )
+
+
+def daily_flows_mismatch(*, session: Session) -> list[tuple[str, str, int, int]]:
+    """(day, kind, daily sum, ledger sum) wherever the daily sums disagree with the ledger."""
+    ledger = (
+        select(
+            func.substr(func.cast(PointsEntry.created_at, String), 1, 10).label("day"),
+            PointsEntry.kind.label("kind"),  # type: ignore[attr-defined]
+            func.sum(PointsEntry.delta).label("points"),
+        )
+        .group_by("day", "kind")
+        .subquery()
+    )
+    daily = (
+        select(
+            PointsDaily.day.label("day"),  # type: ignore[attr-defined]
+            PointsDaily.kind.label("kind"),  # type: ignore[attr-defined]
+            func.sum(PointsDaily.points).label("points"),
+        )
+        .group_by(col(PointsDaily.day), col(PointsDaily.kind))
+        .subquery()
+    )
+    rows = session.exec(
+        select(ledger.c.day, ledger.c.kind, func.coalesce(daily.c.points, 0), ledger.c.points)
+        .outerjoin(daily, (daily.c.day == ledger.c.day) & (daily.c.kind == ledger.c.kind))
+        .where(func.coalesce(daily.c.points, 0) != ledger.c.points)
+    ).all()
+    return [(str(d), str(k), int(a), int(b)) for d, k, a, b in rows]
 
 
 def outstanding_points(*, session: Session) -> int:
@@ -105,43 +138,19 @@ class TierCount:
     members: int
 
 
-def members_per_tier(*, session: Session, rules: LoyaltyRules, now: datetime) -> list[TierCount]:
-    """Members (not archived, not erased) by the tier their rolling 12-month spend gives."""
-    refunded = (
-        select(
-            SaleRefund.sale_id.label("sale_id"),  # type: ignore[attr-defined]
-            func.sum(SaleRefund.amount_minor).label("amount"),
-        )
-        .group_by(col(SaleRefund.sale_id))
-        .subquery()
-    )
-    spend = (
-        select(
-            Sale.contact_id.label("contact_id"),  # type: ignore[attr-defined]
-            func.sum(Sale.amount_minor - func.coalesce(refunded.c.amount, 0)).label("spend"),
-        )
-        .outerjoin(refunded, refunded.c.sale_id == Sale.id)
-        .where(
-            col(Sale.occurred_at) >= window_start(now),
-            col(Sale.occurred_at) <= now,
-            col(Sale.voided_at).is_(None),
-        )
-        .group_by(col(Sale.contact_id))
-        .subquery()
-    )
+def members_per_tier(*, session: Session, rules: LoyaltyRules) -> list[TierCount]:
+    """Members (not archived, not erased) by the tier their rolling 12-month spend gives,
+    read from the spend each customer's last sale, refund or void (or the daily run) left."""
     tiers = sorted(rules.tiers, key=lambda tier: tier.threshold_minor)
-    amount = func.coalesce(spend.c.spend, 0)
     bucket = case(
         *[
-            (amount >= tier.threshold_minor, index)
+            (Contact.spend_12m_minor >= tier.threshold_minor, index)
             for index, tier in reversed(list(enumerate(tiers)))
         ],
         else_=0,
     )
     rows = session.exec(
         select(bucket.label("tier"), func.count())
-        .select_from(Contact)
-        .outerjoin(spend, spend.c.contact_id == Contact.id)
         .where(col(Contact.archived_at).is_(None), col(Contact.erased_at).is_(None))
         .group_by("tier")
     ).all()
@@ -167,8 +176,9 @@ class LoyaltyOverview:
 def loyalty_overview(*, session: Session, rules: LoyaltyRules, now: datetime) -> LoyaltyOverview:
     from crmtui.db.models import Reward
 
-    tiers = members_per_tier(session=session, rules=rules, now=now)
-    until = now + timedelta(microseconds=1)  # entries written at `now` belong to the period
+    tiers = members_per_tier(session=session, rules=rules)
+    # Whole UTC days: "the last 30 days" are today and the 29 before it.
+    until = now + timedelta(microseconds=1)
     negative = session.exec(select(func.count()).where(Contact.points_balance < 0)).one()
     rewards = session.exec(select(func.count()).where(col(Reward.active).is_(True))).one()
     return LoyaltyOverview(
@@ -178,7 +188,7 @@ def loyalty_overview(*, session: Session, rules: LoyaltyRules, now: datetime) ->
         liability_minor=liability_minor(session=session, rules=rules),
         point_value_minor=rules.point_value_minor,
         flows=tuple(
-            points_flows(session=session, since=now - timedelta(days=days), until=until)
+            points_flows(session=session, since=now - timedelta(days=days - 1), until=until)
             for days in PERIOD_DAYS
         ),
         negative_balances=int(negative),

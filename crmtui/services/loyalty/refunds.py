@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from crmtui.db.models import Contact, PointsEntry, Sale, SaleRefund
 from crmtui.services.ledger import add_entry
+from crmtui.services.loyalty.earning import refresh_spend
 from crmtui.services.referrals import hooks as referral_hooks
 from crmtui.services.text import describe_char, first_forbidden_char
 
@@ -118,6 +119,8 @@ def refund_sale(
             refund_id=refund.id,
             allow_negative=True,
         )
+    session.flush()
+    refresh_spend(session=session, contact=contact, now=now)
     session.flush()
     if refunded_total == sale.amount_minor:
         referral_hooks.on_sale_reversed(session=session, sale=sale, now=now)

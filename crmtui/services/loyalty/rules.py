@@ -164,6 +164,13 @@ def _multiplier(text: str) -> Decimal:
     return value
 
 
+def _is_zero(text: str) -> bool:
+    """`""`, `0`, `0.00`, `0,00` or `£0`: the first tier's threshold, which parse_amount
+    (made for sales) refuses."""
+    digits = "".join(ch for ch in text if ch.isdigit() or ch in ".,")
+    return not digits.strip(".,") or set(digits) <= set("0.,")
+
+
 def _whole(text: str, *, low: int, high: int) -> int:
     value = int(text.strip() or "0")
     if not low <= value <= high:
@@ -230,7 +237,7 @@ def parse_rules_form(
         elif problem := _name_problem(name):
             errors[f"tier{index}_name"] = problem
         try:
-            minor = 0 if index == 0 and threshold in ("", "0") else parse_money(threshold)
+            minor = 0 if _is_zero(threshold) else parse_money(threshold)
         except ValueError as exc:
             errors[f"tier{index}_threshold"] = str(exc) or "Type an amount, e.g. 500"
             minor = 0
