@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crmtui import __version__
+
+if TYPE_CHECKING:
+    from crmtui.services.shop import Shop
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,6 +31,30 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--contacts", type=int, default=320, help=argparse.SUPPRESS)
     sub.add_parser("doctor", help="check the database file and the points ledger")
     sub.add_parser("backup", help="write a verified backup of the database now")
+    imp = sub.add_parser("import", help="add customers from a CSV or vCard file")
+    imp.add_argument("file", metavar="FILE", help="a .csv, .vcf or .vcard file")
+    imp.add_argument(
+        "--update", action="store_true", help="update people already in the shop (default: skip)"
+    )
+    imp.add_argument("--dry-run", action="store_true", help="check and report; write nothing")
+    imp.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="COLUMN=FIELD",
+        help="map a column by its header, e.g. --map 'Handy=phone' (field 'ignore' skips it)",
+    )
+    exp = sub.add_parser("export", help="write customers or the whole shop to a file")
+    exp.add_argument("what", choices=("csv", "vcard", "json", "person"))
+    exp.add_argument("file", metavar="FILE")
+    exp.add_argument("--ids", help="only these contact ids (comma-separated)")
+    exp.add_argument("--marketing-only", action="store_true", help="only people who consented")
+    exp.add_argument("--vcard-version", choices=("3.0", "4.0"), default="3.0")
+    exp.add_argument("--contact", type=int, help="the person, for `export person`")
+    restore = sub.add_parser(
+        "restore", help="replace the database with a backup (.sqlite3) or fill it from a .json"
+    )
+    restore.add_argument("file", metavar="FILE")
     return parser
 
 
@@ -45,6 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _doctor(db_path)
         if args.command == "backup":
             return _backup(db_path)
+        if args.command in ("import", "export", "restore"):
+            return _exchange(db_path, args)
         return _run_app(db_path, demo=args.command == "demo", args=args)
     except KeyboardInterrupt:
         return 130
@@ -162,6 +192,132 @@ def _backup(db_path: Path) -> int:
     except BackupError as exc:
         return _fail(str(exc))
     print(f"crmtui: backup written and verified: {target}")
+    return 0
+
+
+def _exchange(db_path: Path, args: argparse.Namespace) -> int:
+    """import, export and restore: each holds the instance lock, so no app writes meanwhile."""
+    from crmtui.db.lock import InstanceLock
+    from crmtui.db.schema import DatabaseError
+
+    if args.command != "restore" and not db_path.exists():
+        return _fail(f"there is no database at {db_path}")
+    try:
+        from crmtui.paths import ensure_private_dir
+
+        ensure_private_dir(db_path.parent)
+        with InstanceLock(db_path):
+            if args.command == "restore" and not args.file.endswith(".json"):
+                return _restore_backup(db_path, Path(args.file))
+            _prepare(db_path)
+            from crmtui.services.shop import Shop
+
+            shop = Shop.open(db_path)
+            try:
+                if args.command == "import":
+                    return _import(shop, args)
+                if args.command == "export":
+                    return _export(shop, args)
+                restored = shop.exchange.restore_json(Path(args.file))
+                print(f"crmtui: restored {restored:,} rows from {args.file}")
+                return 0
+            finally:
+                shop.close()
+    except DatabaseError as exc:
+        return _fail(str(exc))
+    except (ValueError, LookupError, OSError) as exc:  # the services' own errors say what
+        return _fail(str(exc))
+
+
+def _import(shop: Shop, args: argparse.Namespace) -> int:
+    from crmtui.services.exchange.desk import file_key
+    from crmtui.services.exchange.mapping import FIELDS
+
+    path = Path(args.file)
+    if path.suffix.lower() in (".vcf", ".vcard"):
+        plan = shop.exchange.plan_vcard(path)
+    else:
+        table, mapping = shop.exchange.read_csv(path)
+        fields = list(mapping)
+        for item in args.map:
+            header, _, field = item.partition("=")
+            if header not in table.headers or field not in FIELDS:
+                return _fail(f"--map {item}: no column {header!r} or no field {field!r}")
+            fields[table.headers.index(header)] = field
+        shown = ", ".join(f"{h} → {f}" for h, f in zip(table.headers, fields, strict=True))
+        print(f"crmtui: {table.encoding}, '{table.delimiter}' separated; {shown}")
+        plan = shop.exchange.plan_csv(table, fields, progress=_progress("checking"))
+        print(file=sys.stderr)  # end the progress line
+    print(f"crmtui: {plan.summary}")
+    for error in plan.errors:
+        print(f"  line {error.line}: {error.reason}")
+    for match in plan.matches:
+        verb = "update" if args.update else "skip"
+        who = f"customer {match.contact_id}"
+        print(f"  line {match.row.line}: same {match.matched_on} as {who} ({verb})")
+    if args.dry_run:
+        print("crmtui: dry run, nothing written")
+        return 0
+    if not plan.new and not (args.update and plan.matches):
+        return _fail("nothing to import")
+
+    report = shop.exchange.run_import(
+        plan,
+        update_lines=[m.row.line for m in plan.matches] if args.update else [],
+        batch_key=file_key(path),
+        progress=_progress("importing"),
+    )
+    print(file=sys.stderr)
+    print(
+        f"crmtui: imported {report.created:,} new, updated {report.updated:,}, skipped "
+        f"{report.skipped:,}, {report.failed:,} rows with errors left out; "
+        f"{report.points_imported:,} opening points"
+    )
+    return 0
+
+
+def _progress(verb: str) -> Callable[[int, int], None]:
+    """A one-line progress count on stderr, rewritten in place."""
+
+    def show(done: int, total: int) -> None:
+        print(f"\rcrmtui: {verb} {done:,}/{total:,}", end="", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _export(shop: Shop, args: argparse.Namespace) -> int:
+    ids = [int(i) for i in args.ids.split(",") if i.strip()] if args.ids else None
+    target = Path(args.file)
+    if args.what == "csv":
+        report = shop.exchange.export_csv(
+            target, contact_ids=ids, marketing_only=args.marketing_only
+        )
+        print(f"crmtui: wrote {report.written:,} contacts to {target}")
+        if report.left_out:
+            print(f"crmtui: left out {report.left_out:,} without marketing consent")
+    elif args.what == "vcard":
+        report = shop.exchange.export_vcard(target, contact_ids=ids, version=args.vcard_version)
+        print(f"crmtui: wrote {report.written:,} vCards to {target}")
+    elif args.what == "json":
+        rows = shop.exchange.export_json(target)
+        print(f"crmtui: wrote the whole shop ({rows:,} rows) to {target}")
+    else:
+        if args.contact is None:
+            return _fail("export person needs --contact ID")
+        rows = shop.exchange.export_person(args.contact, target)
+        print(f"crmtui: wrote everything about customer {args.contact} ({rows:,} rows) to {target}")
+    return 0
+
+
+def _restore_backup(db_path: Path, backup: Path) -> int:
+    from crmtui.db.backup import BackupError, restore_backup
+
+    try:
+        aside = restore_backup(backup, db_path, now=datetime.now(UTC))
+    except BackupError as exc:
+        return _fail(str(exc))
+    _prepare(db_path)  # an older backup is brought up to this version's schema
+    print(f"crmtui: restored {backup}; the previous database is kept at {aside}")
     return 0
 
 
