@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 LOYALTY_BINDINGS = [
     Binding("r", "refund", "Refund", id="detail.refund"),
     Binding("p", "redeem", "Redeem", id="detail.redeem"),
-    Binding("j", "adjust", "Adjust points", id="detail.adjust"),
+    Binding("j", "adjust", "Adjust", id="detail.adjust"),
 ]
 
 

@@ -16,6 +16,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, LoadingIndicator, Static
 
 from crmtui.screens.base import ShopScreen
+from crmtui.widgets.navbar import NavBar
 from crmtui.widgets.safe import plain
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ class LoyaltyScreen(ShopScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield NavBar("loyalty")
         with VerticalScroll(id="loyalty-body"):
             yield LoadingIndicator(id="loyalty-loading")
             for panel_id, title in (

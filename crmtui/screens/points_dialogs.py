@@ -3,28 +3,24 @@ balance by hand with a reason. Both check as you type, confirm, then write in a 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
 
-from crmtui.screens.base import report_failed_worker
+from crmtui.screens.base import ShopModal
 from crmtui.screens.confirm import ConfirmScreen
 from crmtui.widgets.safe import plain
 
 if TYPE_CHECKING:
-    from textual.worker import Worker
-
-    from crmtui.app import CrmApp
-    from crmtui.services.shop import Shop
+    pass
 
 
-class PointsFormScreen(ModalScreen[str | None]):
+class PointsFormScreen(ShopModal[str | None]):
     """An amount and a reason. Subclasses say what the amount means and what saving does;
     the screen dismisses with a sentence saying what happened, or None."""
 
@@ -54,12 +50,6 @@ class PointsFormScreen(ModalScreen[str | None]):
         self.heading = heading
         self.initial_amount = amount
         self.busy = False
-
-    @property
-    def shop(self) -> Shop:
-        shop = cast("CrmApp", self.app).shop
-        assert shop is not None
-        return shop
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -131,9 +121,6 @@ class PointsFormScreen(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        report_failed_worker(self, event.worker)
 
 
 class RefundScreen(PointsFormScreen):

@@ -3,31 +3,26 @@ Every redemption asks for confirmation and lands as one `redeem` entry in the le
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from crmtui.screens.base import report_failed_worker
+from crmtui.screens.base import ShopModal
 from crmtui.screens.confirm import ConfirmScreen
 from crmtui.services.loyalty.redeem import Redemption
 from crmtui.widgets.safe import plain
 
 if TYPE_CHECKING:
-    from textual.worker import Worker
-
-    from crmtui.app import CrmApp
     from crmtui.services.loyalty.rewards import RewardSummary
-    from crmtui.services.shop import Shop
 
 
-class RedeemScreen(ModalScreen[Redemption | None]):
+class RedeemScreen(ShopModal[Redemption | None]):
     """Dismisses with what was redeemed, or None when the owner backs out."""
 
     DEFAULT_CSS = """
@@ -54,12 +49,6 @@ class RedeemScreen(ModalScreen[Redemption | None]):
         self.balance = balance
         self.rewards: list[RewardSummary] = []
         self.busy = False
-
-    @property
-    def shop(self) -> Shop:
-        shop = cast("CrmApp", self.app).shop
-        assert shop is not None
-        return shop
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -196,6 +185,3 @@ class RedeemScreen(ModalScreen[Redemption | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        report_failed_worker(self, event.worker)

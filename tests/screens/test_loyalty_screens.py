@@ -199,3 +199,27 @@ async def test_the_loyalty_screen_shows_the_program(shop, add_contact):
         await wait_until(pilot, lambda: "Silver" in text_of(members), "overview")
         flows = app.screen.query_one("#loyalty-flows", Static)
         assert "16.7%" in text_of(flows)  # 100 redeemed ÷ 600 issued
+
+
+async def test_hostile_reward_names_and_reasons_are_shown_literally(shop, add_contact):
+    anna = add_contact("Anna [/] Nowak", "602 111 222")
+    hostile = "[@click=app.quit]Free[/] 咖啡 😀"
+    shop.loyalty.save_reward(RewardInput(hostile, "10", "free_item", "", "[b]any[/b]"))
+    rtl = shop.loyalty.check_reward(RewardInput("evil\u202eliF", "10", "free_item", "", "x"))
+    assert "control character" in rtl.errors["name"]  # refused, not shown reversed
+    shop.record_sale(anna, 5000, idempotency_key="k")
+    shop.loyalty.adjust(anna, 5, "[red]gift[/red] " + "x" * 150)
+    app = CrmApp(shop=shop)
+    async with app.run_test(size=SIZE) as pilot:
+        await pick(pilot, app, "602111")
+        await wait_until(pilot, lambda: "[@click=app.quit]Free[/]" in card_text(app), "card")
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: isinstance(app.screen, RedeemScreen), "redeem dialog")
+        options = app.screen.query_one("#rewards", OptionList)
+        await wait_until(pilot, lambda: options.option_count == 1, "listed")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: shop.card(anna).points_balance == 45, "redeemed")
+        assert app.is_running  # nothing was clicked by a name
+        assert shop.ledger_of(anna)[0].reason == f"reward: {hostile}"

@@ -27,6 +27,7 @@ from hypothesis.stateful import (
 
 from crmtui.db.migrate import upgrade_database
 from crmtui.services.ledger import mismatched_balances
+from crmtui.services.loyalty.rules import LoyaltyRules, Tier, store_rules
 from crmtui.services.sales import SaleError, points_for
 from crmtui.services.shop import Shop
 from crmtui.services.validation import ContactInput
@@ -75,6 +76,10 @@ class LedgerMachine(RuleBasedStateMachine):
                 "points_per_unit": self.rate,
             }
         )
+        # One flat tier: this machine is about the counter's ledger; tiers, promotions and
+        # bonuses have their own machine in test_loyalty_machine.py.
+        with self.shop.db.write() as session:
+            store_rules(session=session, rules=LoyaltyRules(tiers=(Tier("Member", 0, "1"),)))
         self.model = Model()
         self.contact_ids: list[int] = []
         self.key_counter = 0

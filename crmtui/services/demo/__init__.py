@@ -28,6 +28,8 @@ from datetime import datetime
 from crmtui.db.engine import Database
 from crmtui.services.demo.common import DAY, DEMO_SETTINGS, DemoError
 from crmtui.services.demo.cultures import SHOWCASE
+from crmtui.services.demo.followups import write_followups
+from crmtui.services.demo.loyalty import write_loyalty
 from crmtui.services.demo.people import new_person
 from crmtui.services.demo.till import allocate_visits, plan_till, time_of_day_table
 from crmtui.services.demo.writer import refuse_real_shop, write_contacts, write_till
@@ -135,6 +137,8 @@ def generate_demo(
             now_ts=now_ts,
             report=report,
         )
+        entries += write_loyalty(session, rng, now=now)
+        write_followups(session, seed=seed, now=now)
     return DemoSummary(
         contacts=contacts,
         sales=len(till.keys),

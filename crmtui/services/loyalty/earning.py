@@ -72,7 +72,7 @@ def earning_for(
     tier = rules.tier_for(spend_before_minor)
     promotion = rules.promotion_on(local_now.date())
     factor = Decimal(points_per_unit) * Decimal(tier.multiplier)
-    parts = [f"{points_per_unit}/unit"]
+    parts = [f"{points_per_unit} pt per unit"]
     if Decimal(tier.multiplier) != 1:
         parts.append(f"×{tier.multiplier} {tier.name}")
     if promotion is not None:
