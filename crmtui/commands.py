@@ -24,7 +24,11 @@ class ActionsProvider(Provider):
         for key, active in self.screen.active_bindings.items():
             binding = active.binding
             # Widget-level keys (cursor moves in an Input) are not commands an owner looks for.
-            if not isinstance(active.node, (App, Screen)) or not binding.show:
+            if not isinstance(active.node, (App, Screen)):
+                continue
+            # Keys kept out of a crowded footer (they carry an id) still belong here; cursor
+            # moves (no id) do not.
+            if not binding.show and binding.id is None:
                 continue
             if not binding.description or not active.enabled or binding.action in seen:
                 continue
@@ -81,3 +85,27 @@ def _phone_for_markup(phone: str | None) -> str:
     """The palette parses help text as markup, so only phone-ish characters get through."""
     kept = "".join(ch for ch in (phone or "") if ch in "+0123456789 ()-./")
     return kept.strip() or "no phone"
+
+
+FOLLOWUP_WORDS = ("follow-up", "followup", "follow", "task")
+
+
+class FollowupProvider(Provider):
+    """`follow anna` (or `task 4567`) in ctrl+p: a new follow-up for that customer."""
+
+    async def search(self, query: str) -> Hits:
+        app = cast("CrmApp", self.app)
+        words = query.strip().split(maxsplit=1)
+        if app.shop is None or len(words) < 2 or words[0].casefold() not in FOLLOWUP_WORDS:
+            return
+        import asyncio
+
+        people = await asyncio.to_thread(app.shop.search, words[1], limit=8)
+        for rank, person in enumerate(people):
+            yield Hit(
+                1.0 - rank * 0.01,
+                plain(f"New follow-up for {person.full_name}"),
+                partial(app.open_task_form, person.id, person.full_name),
+                text=f"New follow-up for {person.full_name}",
+                help=_phone_for_markup(person.phone),
+            )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 
 from textual import work
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
@@ -27,6 +27,28 @@ def report_failed_worker(screen: Screen[object], worker: Worker[object]) -> None
         )
 
 
+def shop_of(screen: Screen[object]) -> Shop:
+    """The open shop; screens that need it are only reachable once it is open."""
+    shop = cast("CrmApp", screen.app).shop
+    if shop is None:
+        raise RuntimeError("the shop is not open yet")
+    return shop
+
+
+ResultType = TypeVar("ResultType")
+
+
+class ShopModal(ModalScreen[ResultType]):
+    """A dialog that works on the shop, and says so when its background work fails."""
+
+    @property
+    def shop(self) -> Shop:
+        return shop_of(self)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_failed_worker(self, event.worker)
+
+
 class ShopScreen(Screen[None]):
     """A screen that needs the shop. `shop_ready` runs once the database is open."""
 
@@ -36,10 +58,7 @@ class ShopScreen(Screen[None]):
 
     @property
     def shop(self) -> Shop:
-        shop = self.crm.shop
-        if shop is None:
-            raise RuntimeError("the shop is not open yet")
-        return shop
+        return shop_of(self)
 
     # Textual runs every on_mount in the class hierarchy, so subclasses need not call this.
     # A screen that lays itself out after the first frame sets this and calls connect_shop.

@@ -12,12 +12,23 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from crmtui.screens.base import ShopScreen
+from crmtui.screens.detail_exchange import EXCHANGE_BINDINGS, DetailExchangeKeys
+from crmtui.screens.detail_followups import (
+    FOLLOWUP_ACTIONS,
+    FOLLOWUP_BINDINGS,
+    DetailFollowupKeys,
+    timeline_tab,
+)
+from crmtui.screens.detail_loyalty import LOYALTY_BINDINGS, DetailLoyaltyKeys
+from crmtui.screens.detail_referrals import REFERRAL_ACTIONS, REFERRAL_BINDINGS, DetailReferralKeys
 from crmtui.widgets.card import CustomerCard
+from crmtui.widgets.navbar import NavBar
 from crmtui.widgets.safe import cell, local_time, plain
 
 if TYPE_CHECKING:
     from crmtui.screens.contact_form import ContactFormResult
     from crmtui.services.dto import ContactCard, LedgerLine, SaleRecord
+    from crmtui.services.loyalty.status import LoyaltyStatus
 
 SALES_LIMIT = 50
 LEDGER_LIMIT = 200
@@ -31,13 +42,17 @@ class Details:
     card: ContactCard | None
     sales: list[SaleRecord]
     ledger: list[LedgerLine]
+    loyalty: LoyaltyStatus | None = None
 
 
-class ContactDetailScreen(ShopScreen):
+class ContactDetailScreen(
+    DetailFollowupKeys, DetailLoyaltyKeys, DetailExchangeKeys, DetailReferralKeys, ShopScreen
+):
     """The customer card on top, their sales and points history below."""
 
     DEFAULT_CSS = """
     ContactDetailScreen #detail-card { margin: 1 1 0 1; max-height: 50%; }
+    ContactDetailScreen #detail-referrals { height: auto; padding: 0 2; }
     ContactDetailScreen #detail-tabs { height: 1fr; margin: 0 1; }
     ContactDetailScreen #detail-tabs TabPane { padding: 0; }
     ContactDetailScreen DataTable { height: 1fr; }
@@ -45,11 +60,15 @@ class ContactDetailScreen(ShopScreen):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("e", "edit", "Edit", id="detail.edit"),
-        Binding("a", "archive", "Archive", id="detail.archive"),
+        Binding("a", "archive", "Archive", id="detail.archive", show=False),
         Binding("v", "void", "Void sale", id="detail.void"),
         Binding("s", "sell", "Sell", id="detail.sell"),
-        Binding("1", "show_tab('detail-sales')", "Sales", id="detail.sales"),
-        Binding("2", "show_tab('detail-points')", "Points", id="detail.points"),
+        Binding("1", "show_tab('detail-sales')", "Sales", id="detail.sales", show=False),
+        Binding("2", "show_tab('detail-points')", "Points", id="detail.points", show=False),
+        *LOYALTY_BINDINGS,
+        *REFERRAL_BINDINGS,
+        *FOLLOWUP_BINDINGS,
+        *EXCHANGE_BINDINGS,
         Binding("escape", "back", "Back", id="detail.back"),
     ]
 
@@ -61,12 +80,16 @@ class ContactDetailScreen(ShopScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield NavBar(self.app.current_mode)
         yield CustomerCard(id="detail-card")
+        yield Static("", id="detail-referrals")
         with TabbedContent(id="detail-tabs", initial="detail-sales"):
             with TabPane("1 Sales", id="detail-sales"):
                 yield DataTable(id="detail-sales-table", cursor_type="row", zebra_stripes=True)
             with TabPane("2 Points history", id="detail-points"):
                 yield DataTable(id="detail-ledger-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("3 Timeline", id="detail-timeline"):
+                yield timeline_tab()
         yield Static("", id="detail-status")
         yield Footer()
 
@@ -75,7 +98,7 @@ class ContactDetailScreen(ShopScreen):
         sales = self.query_one("#detail-sales-table", DataTable)
         sales.add_columns("Date", "Amount", "Points", "Status", "Note")
         ledger = self.query_one("#detail-ledger-table", DataTable)
-        ledger.add_columns("Date", "Kind", "Change", "Balance", "Reason")
+        ledger.add_columns("Date", "Kind", "Change", "Balance", "From", "Reason")
         sales.focus()
         super().on_mount()
 
@@ -97,7 +120,8 @@ class ContactDetailScreen(ShopScreen):
             return
         sales = self.shop.sales_of(self.contact_id, limit=SALES_LIMIT)
         ledger = self.shop.ledger_of(self.contact_id, limit=LEDGER_LIMIT)
-        self.app.call_from_thread(self.show, serial, Details(card, sales, ledger))
+        loyalty = self.shop.loyalty.status(self.contact_id)
+        self.app.call_from_thread(self.show, serial, Details(card, sales, ledger, loyalty))
 
     def on_screen_resume(self) -> None:
         """Back from a dialog, or from the counter where a sale may have been recorded."""
@@ -113,11 +137,18 @@ class ContactDetailScreen(ShopScreen):
         if details.card is None:
             card.show_empty("This customer no longer exists.")
         else:
-            card.show(details.card, money=self.shop.format_money, now=self.shop.clock())
+            card.show(
+                details.card,
+                money=self.shop.format_money,
+                now=self.shop.clock(),
+                loyalty=details.loyalty,
+            )
         self._fill_sales(details.sales, keep)
         self._fill_ledger(details.ledger)
         self._describe(details)
         self.refresh_bindings()
+        self.load_timeline()
+        self.load_referrals()
 
     def _fill_sales(self, sales: list[SaleRecord], keep: SaleRecord | None) -> None:
         table = self.query_one("#detail-sales-table", DataTable)
@@ -130,6 +161,8 @@ class ContactDetailScreen(ShopScreen):
                 status = (
                     Text(f"voided {local_time(sale.voided_at)}", style="bold red")
                     if voided
+                    else Text(f"refunded {money(sale.refunded_minor, sale.currency)}", "yellow")
+                    if sale.refunded_minor
                     else Text("")
                 )
                 table.add_row(
@@ -158,6 +191,7 @@ class ContactDetailScreen(ShopScreen):
                         justify="right",
                     ),
                     Text(f"{line.running_balance:,}", justify="right"),
+                    Text(line.source, style="dim"),
                     cell(line.reason),
                     key=str(line.id),
                 )
@@ -192,16 +226,20 @@ class ContactDetailScreen(ShopScreen):
         return None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("edit", "archive", "sell"):
+        if action in (
+            *("edit", "archive", "sell", "redeem", "adjust"),
+            *FOLLOWUP_ACTIONS,
+            *REFERRAL_ACTIONS,
+        ):
             return True if self.card is not None else None
-        if action == "void":
+        if action in ("void", "refund"):
             return True if self.details is not None and self.details.sales else None
         return True
 
     def action_show_tab(self, pane: str) -> None:
         self.query_one(TabbedContent).active = pane
-        table = "#detail-sales-table" if pane == "detail-sales" else "#detail-ledger-table"
-        self.query_one(table, DataTable).focus()
+        table = {"detail-sales": "#detail-sales-table", "detail-timeline": "#detail-timeline-table"}
+        self.query_one(table.get(pane, "#detail-ledger-table"), DataTable).focus()
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self) -> None:

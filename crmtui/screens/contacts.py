@@ -13,6 +13,7 @@ from textual.containers import Horizontal
 from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Select, Static
 
 from crmtui.screens.base import ShopScreen
+from crmtui.widgets.navbar import NavBar
 from crmtui.widgets.safe import cell, days_ago, plain
 
 if TYPE_CHECKING:
@@ -63,6 +64,9 @@ class ContactsScreen(ShopScreen):
         Binding("e", "edit", "Edit", id="contacts.edit"),
         Binding("a", "archive", "Archive", id="contacts.archive"),
         Binding("s", "sell", "Sell", id="contacts.sell"),
+        Binding("i", "import_file", "Import", id="contacts.import"),
+        Binding("x", "export", "Export", id="contacts.export"),
+        Binding("m", "duplicates", "Duplicates", id="contacts.duplicates"),
         Binding("escape", "back", "List/clear", id="contacts.back"),
     ]
 
@@ -76,6 +80,7 @@ class ContactsScreen(ShopScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield NavBar("contacts")
         with Horizontal(id="contacts-filters"):
             yield Input(
                 placeholder="Search: any part of a name or phone  (/)", id="contacts-search"
@@ -333,6 +338,23 @@ class ContactsScreen(ShopScreen):
         self.reload(keep_id=result.contact_id)
 
     # -- archive ----------------------------------------------------------------------------
+    # -- data in and out: the import wizard, the export dialog, the merge queue --------------
+    def action_import_file(self) -> None:
+        from crmtui.screens.import_wizard import ImportWizardScreen
+
+        self.app.push_screen(ImportWizardScreen(), lambda _result: self.reload())
+
+    def action_export(self) -> None:
+        from crmtui.screens.export_dialog import ExportDialog
+
+        today = self.shop.clock().astimezone().date().isoformat()
+        self.app.push_screen(ExportDialog(today=today, tag=self.request.tag))
+
+    def action_duplicates(self) -> None:
+        from crmtui.screens.merge import MergeScreen
+
+        self.app.push_screen(MergeScreen(), lambda _result: self.reload())
+
     def action_archive(self) -> None:
         from crmtui.screens.confirm import ConfirmScreen
 

@@ -14,11 +14,14 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from crmtui.screens.base import ShopScreen
 from crmtui.widgets.card import CustomerCard
+from crmtui.widgets.navbar import NavBar
 from crmtui.widgets.safe import cell, days_ago, local_time, plain
 
 if TYPE_CHECKING:
     from crmtui.screens.contact_form import ContactFormResult
     from crmtui.services.dto import ContactCard, ContactSummary, SaleResult
+    from crmtui.services.loyalty.redeem import Redemption
+    from crmtui.services.loyalty.status import LoyaltyStatus
 
 RESULT_LIMIT = 20
 
@@ -33,8 +36,10 @@ class CounterScreen(ShopScreen):
         Binding("up", "move_cursor(-1)", "Previous match", show=False),
         Binding("ctrl+n", "new_customer", "New customer", id="counter.new"),
         Binding("ctrl+z", "undo_sale", "Undo sale", id="counter.undo"),
+        Binding("ctrl+r", "redeem", "Redeem", id="counter.redeem"),
         Binding("ctrl+t", "edit_customer", "Edit", id="counter.edit"),
         Binding("ctrl+o", "open_customer", "Details", id="counter.open"),
+        Binding("ctrl+f", "new_followup", "Follow-up", id="counter.followup"),
         Binding("escape", "back", "Clear", id="counter.back"),
     ]
 
@@ -51,6 +56,7 @@ class CounterScreen(ShopScreen):
     def compose(self) -> ComposeResult:
         # Only what the first frame needs: the owner can type before the rest is laid out.
         yield Header()
+        yield NavBar("counter")
         with Horizontal(id="counter"):
             with Vertical(id="find"):
                 yield Input(placeholder="Find a customer: phone digits or name", id="search")
@@ -169,13 +175,16 @@ class CounterScreen(ShopScreen):
     @work(thread=True, exclusive=True, group="card", exit_on_error=False, description="Loading")
     def load_card(self, contact_id: int, focus_amount: bool = False) -> None:
         card = self.shop.card(contact_id)
-        self.app.call_from_thread(self.show_card, card, focus_amount)
+        loyalty = self.shop.loyalty.status(contact_id)
+        self.app.call_from_thread(self.show_card, card, focus_amount, loyalty)
 
-    def show_card(self, card: ContactCard, focus_amount: bool) -> None:
+    def show_card(
+        self, card: ContactCard, focus_amount: bool, loyalty: LoyaltyStatus | None = None
+    ) -> None:
         if card.id != self.selected_id:
             return
         self.query_one("#card", CustomerCard).show(
-            card, money=self.shop.format_money, now=self.shop.clock()
+            card, money=self.shop.format_money, now=self.shop.clock(), loyalty=loyalty
         )
         amount = self.query_one("#amount", Input)
         amount.disabled = card.archived_at is not None
@@ -243,8 +252,13 @@ class CounterScreen(ShopScreen):
         else:
             self.sale_key = uuid.uuid4().hex
             self.last_sale = result
+            welcome = (
+                f" and +{result.welcome:,} for being referred (the referral qualified)"
+                if result.welcome
+                else ""
+            )
             self.notify(
-                f"{money} recorded: +{result.points_delta:,} points, "
+                f"{money} recorded: +{result.points_delta:,} points{welcome}, "
                 f"balance {result.new_balance:,}",
                 title="Sale recorded",
             )
@@ -310,6 +324,27 @@ class CounterScreen(ShopScreen):
         self.load_card(result.sale.contact_id)
         self.run_search(self.query_one("#search", Input).value)
 
+    def action_redeem(self) -> None:
+        card = self.query_one("#card", CustomerCard).card
+        if self.selected_id is None or card is None:
+            self.notify("Choose a customer first.", severity="warning")
+            return
+        from crmtui.screens.redeem import RedeemScreen
+
+        def redeemed(done: Redemption | None) -> None:
+            if done is not None:
+                what = done.reward_name or f"{done.points:,} points"
+                self.notify(f"Redeemed {what}: balance {done.balance:,}", title="Redeemed")
+                self.query_one("#amount-status", Static).update(
+                    plain(f"Redeemed {what}. Balance now {done.balance:,} points.")
+                )
+                self.run_search(self.query_one("#search", Input).value)
+            if self.selected_id is not None:
+                self.load_card(self.selected_id, focus_amount=True)
+
+        screen = RedeemScreen(self.selected_id, card.full_name, card.points_balance)
+        self.app.push_screen(screen, redeemed)
+
     # -- customers --------------------------------------------------------------------------
     def action_new_customer(self) -> None:
         self.open_new_customer_form(self.query_one("#search", Input).value, self._form_closed)
@@ -345,7 +380,14 @@ class CounterScreen(ShopScreen):
             search.value = ""
         search.focus()
 
+    def action_new_followup(self) -> None:
+        card = self.query_one("#card", CustomerCard).card
+        if self.selected_id is None or card is None:
+            self.notify("Choose a customer first.", severity="warning")
+            return
+        self.crm.open_task_form(card.id, card.full_name)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("undo_sale", "edit_customer", "open_customer"):
+        if action in ("undo_sale", "edit_customer", "open_customer", "redeem", "new_followup"):
             return True if self.selected_id is not None else None
         return True

@@ -49,7 +49,17 @@ class HelpScreen(ModalScreen[None]):
         from crmtui.screens.contact_form import ContactFormScreen
         from crmtui.screens.contacts import ContactsScreen
         from crmtui.screens.counter import CounterScreen
+        from crmtui.screens.followups import FollowupsScreen
+        from crmtui.screens.insights import InsightsScreen, segment_rules_text
+        from crmtui.screens.loyalty import LoyaltyScreen
+        from crmtui.screens.points_dialogs import PointsFormScreen
+        from crmtui.screens.redeem import RedeemScreen
+        from crmtui.screens.referrals import ReferralsScreen
+        from crmtui.screens.segment import SegmentScreen
         from crmtui.screens.settings import SettingsScreen
+        from crmtui.screens.settings_rewards import RewardsPane
+        from crmtui.screens.task_dialogs import SnoozeScreen
+        from crmtui.screens.task_form import TaskFormScreen
 
         app = self.app
         sections: list[tuple[str, list[Binding]]] = [("Everywhere", _bindings_of(type(app)))]
@@ -57,7 +67,17 @@ class HelpScreen(ModalScreen[None]):
         sections += [
             ("Counter", _bindings_of(CounterScreen)),
             ("Contacts", _bindings_of(ContactsScreen)),
+            ("Follow-ups", _bindings_of(FollowupsScreen)),
+            ("Follow-up form", _bindings_of(TaskFormScreen)),
+            ("Snooze", _bindings_of(SnoozeScreen)),
+            ("Loyalty", _bindings_of(LoyaltyScreen)),
+            ("Redeem", _bindings_of(RedeemScreen)),
+            ("Refund and adjust", _bindings_of(PointsFormScreen)),
+            ("Referrals", _bindings_of(ReferralsScreen)),
             ("Settings", _bindings_of(SettingsScreen)),
+            ("Settings: rewards", _bindings_of(RewardsPane)),
+            ("Insights", _bindings_of(InsightsScreen)),
+            ("Insights: one segment", _bindings_of(SegmentScreen)),
             ("Customer details", _bindings_of(ContactDetailScreen)),
             ("Customer form", _bindings_of(ContactFormScreen)),
             ("Confirmations", _bindings_of(ConfirmScreen)),
@@ -74,6 +94,7 @@ class HelpScreen(ModalScreen[None]):
                 for key, description in rows:
                     table.add_row(Text(key), Text(description))
                 yield Static(table)
+            yield Static(segment_rules_text(), id="help-rfm")
             yield Static(
                 Text(
                     "Search: type any part of a phone number or a name in any script "

@@ -13,6 +13,7 @@ from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from crmtui.screens.base import ShopScreen
 from crmtui.screens.settings_pane import SettingsPane
+from crmtui.widgets.navbar import NavBar
 
 # (tab id, title, "module:class"): imported when Settings first opens, not at start-up.
 PANES: tuple[tuple[str, str, str], ...] = (
@@ -42,6 +43,7 @@ class SettingsScreen(ShopScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield NavBar("settings")
         with TabbedContent(id="settings-tabs"):
             for tab_id, title, spec in PANES:
                 with TabPane(title, id=f"tab-{tab_id}"):
@@ -65,6 +67,10 @@ class SettingsScreen(ShopScreen):
 
     def action_revert(self) -> None:
         self.active_pane.revert_changes()
+
+    def show_tab(self, tab_id: str) -> None:
+        self.query_one(TabbedContent).active = f"tab-{tab_id}"
+        self.call_after_refresh(self._focus_first_field)
 
     def action_next_tab(self, step: int) -> None:
         tabs = self.query_one(TabbedContent)

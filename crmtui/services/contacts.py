@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from crmtui.db.models import Contact, ContactTag, Sale
+from crmtui.db.models import Contact, ContactTag, FollowupTask, Sale
 from crmtui.services.dto import Birthday, ContactCard, ContactSummary, Page
 from crmtui.services.text import fold, fold_keep_script
 from crmtui.services.validation import CleanContact
@@ -174,6 +174,7 @@ def summarise(contact: Contact, tags: tuple[str, ...] = ()) -> ContactSummary:
         last_sale_at=contact.last_sale_at,
         archived=contact.archived_at is not None,
         tags=tags,
+        last_contacted_at=contact.last_contacted_at,
     )
 
 
@@ -205,6 +206,14 @@ def get_card(*, session: Session, contact_id: int) -> ContactCard:
         last_sale_at=contact.last_sale_at,
         created_at=contact.created_at,
         archived_at=contact.archived_at,
+        last_contacted_at=contact.last_contacted_at,
+        open_tasks=int(
+            session.exec(
+                select(func.count())
+                .select_from(FollowupTask)
+                .where(FollowupTask.contact_id == contact_id, FollowupTask.status == "open")
+            ).one()
+        ),
     )
 
 

@@ -51,6 +51,7 @@ class ContactSummary:
     last_sale_at: datetime | None
     archived: bool
     tags: tuple[str, ...] = ()
+    last_contacted_at: datetime | None = None  # the latest logged call, note, task or feedback
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,8 @@ class ContactCard:
     last_sale_at: datetime | None
     created_at: datetime
     archived_at: datetime | None
+    last_contacted_at: datetime | None = None  # the latest logged call, note, task or feedback
+    open_tasks: int = 0  # open follow-ups, whatever their due date
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,7 @@ class SaleRecord:
     note: str
     voided_at: datetime | None
     points_earned: int
+    refunded_minor: int = 0
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ class SaleResult:
     points_delta: int
     new_balance: int
     duplicate: bool = False  # the same idempotency key was seen: nothing new was written
+    welcome: int = 0  # referral points this sale paid the customer (their qualifying sale)
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,25 @@ class LedgerLine:
     reason: str
     sale_id: int | None
     created_at: datetime
+    refund_id: int | None = None
+    reward_id: int | None = None
+    referral_id: int | None = None
+    counterpart_id: int | None = None
+
+    @property
+    def source(self) -> str:
+        """Where the entry came from, for the ledger view: `refund #3 of sale #12`."""
+        if self.refund_id is not None:
+            return f"refund #{self.refund_id} of sale #{self.sale_id}"
+        if self.sale_id is not None:
+            return f"sale #{self.sale_id}"
+        if self.reward_id is not None:
+            return f"reward #{self.reward_id}"
+        if self.referral_id is not None:
+            return f"referral #{self.referral_id}"
+        if self.counterpart_id is not None:
+            return f"customer #{self.counterpart_id}"
+        return ""
 
 
 @dataclass(frozen=True)

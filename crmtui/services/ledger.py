@@ -91,6 +91,10 @@ def ledger_lines(*, session: Session, contact_id: int, limit: int = 200) -> list
             reason=row.reason,
             sale_id=row.sale_id,
             created_at=row.created_at,
+            refund_id=row.refund_id,
+            reward_id=row.reward_id,
+            referral_id=row.referral_id,
+            counterpart_id=row.counterpart_id,
         )
         for row in rows
     ]

@@ -8,10 +8,10 @@ from decimal import ROUND_FLOOR, Decimal
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from crmtui.db.models import Contact, PointsEntry, Sale
+from crmtui.db.models import Contact, PointsEntry, Sale, SaleRefund
 from crmtui.services.dto import SaleRecord, SaleResult, ShopSettings
 from crmtui.services.ledger import add_entry
-from crmtui.services.loyalty.earning import earning_for, spend_in_window
+from crmtui.services.loyalty.earning import earning_for, refresh_spend, spend_in_window
 from crmtui.services.loyalty.rules import LoyaltyRules, get_rules
 from crmtui.services.money import MAX_AMOUNT_MINOR
 from crmtui.services.referrals import hooks as referral_hooks
@@ -37,6 +37,11 @@ def _record(session: Session, sale: Sale) -> SaleRecord:
             PointsEntry.sale_id == sale.id, PointsEntry.kind == "earn"
         )
     ).one()
+    refunded = session.exec(
+        select(func.coalesce(func.sum(SaleRefund.amount_minor), 0)).where(
+            SaleRefund.sale_id == sale.id
+        )
+    ).one()
     return SaleRecord(
         id=sale.id,
         contact_id=sale.contact_id,
@@ -46,6 +51,7 @@ def _record(session: Session, sale: Sale) -> SaleRecord:
         note=sale.note,
         voided_at=sale.voided_at,
         points_earned=int(earned),
+        refunded_minor=int(refunded),
     )
 
 
@@ -93,14 +99,16 @@ def record_sale(
     session.add(sale)
     session.flush()
     current_rules = rules or get_rules(session=session, exponent=settings.exponent)
+    spend_before = spend_in_window(
+        session=session, contact_id=contact_id, now=now, exclude_sale_id=sale.id
+    )
+    contact.spend_12m_minor = spend_before + amount_minor
     earning = earning_for(
         amount_minor=amount_minor,
         exponent=settings.exponent,
         points_per_unit=settings.points_per_unit,
         rules=current_rules,
-        spend_before_minor=spend_in_window(
-            session=session, contact_id=contact_id, now=now, exclude_sale_id=sale.id
-        ),
+        spend_before_minor=spend_before,
         local_now=now.astimezone(),
     )
     points = earning.points
@@ -118,9 +126,11 @@ def record_sale(
         contact.last_sale_at = now
     session.add(contact)
     session.flush()
+    before_referral = contact.points_balance
     referral_hooks.on_sale_recorded(session=session, sale=sale, contact=contact, now=now)
     session.flush()
-    return SaleResult(_record(session, sale), points, contact.points_balance)
+    welcome = contact.points_balance - before_referral  # a referral qualified by this sale
+    return SaleResult(_record(session, sale), points, contact.points_balance, welcome=welcome)
 
 
 def void_sale(*, session: Session, sale_id: int, now: datetime, reason: str) -> SaleResult:
@@ -151,6 +161,7 @@ def void_sale(*, session: Session, sale_id: int, now: datetime, reason: str) -> 
     session.add(sale)
     session.flush()
     referral_hooks.on_sale_reversed(session=session, sale=sale, now=now)
+    refresh_spend(session=session, contact=contact, now=now)
     contact.last_sale_at = session.exec(
         select(func.max(Sale.occurred_at)).where(
             Sale.contact_id == contact.id, col(Sale.voided_at).is_(None)

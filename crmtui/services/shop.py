@@ -192,10 +192,26 @@ class Shop:
 
     def create_contact(self, data: ContactInput, *, source: str = "counter") -> int:
         clean = self._clean(data)
+        now = self.clock()
         with self.db.write() as session:
-            return contacts.create_contact(
-                session=session, clean=clean, now=self.clock(), source=source
+            contact_id = contacts.create_contact(
+                session=session, clean=clean, now=now, source=source
             )
+            if data.referred_by.strip():  # in the same transaction: both land or neither
+                from crmtui.services.referrals.records import ReferralError, record_typed
+
+                try:
+                    record_typed(
+                        session=session,
+                        referee_id=contact_id,
+                        typed=data.referred_by,
+                        region=self.settings.phone_region,
+                        now=now,
+                    )
+                except ReferralError as exc:
+                    raise ContactError(Problems({"referred_by": str(exc)})) from None
+            self.loyalty.grant_signup_bonus(session, contact_id, now)
+            return contact_id
 
     def update_contact(self, contact_id: int, data: ContactInput, *, source: str = "edit") -> None:
         clean = self._clean(data)

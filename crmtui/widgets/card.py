@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.console import Group
 from rich.table import Table
@@ -11,6 +12,9 @@ from rich.text import Text
 from textual.widgets import Static
 
 from crmtui.services.dto import ContactCard
+
+if TYPE_CHECKING:
+    from crmtui.services.loyalty.status import LoyaltyStatus
 from crmtui.widgets.safe import days_ago, local_date, plain
 
 
@@ -37,7 +41,14 @@ class CustomerCard(Static):
         self.border_title = "Customer"
         self.update(Text(message))
 
-    def show(self, card: ContactCard, *, money: Callable[[int], str], now: datetime) -> None:
+    def show(
+        self,
+        card: ContactCard,
+        *,
+        money: Callable[[int], str],
+        now: datetime,
+        loyalty: LoyaltyStatus | None = None,
+    ) -> None:
         self.card = card
         self.remove_class("-empty")
         self.border_title = plain(card.full_name, limit=60)  # a Text: never parsed as markup
@@ -52,12 +63,23 @@ class CustomerCard(Static):
         if card.email:
             grid.add_row("Email", plain(card.email))
         grid.add_row("Balance", balance)
+        if loyalty is not None:
+            for label, value in loyalty_rows(loyalty, money):
+                grid.add_row(label, value)
         grid.add_row("Lifetime spend", Text(money(card.lifetime_spend_minor)))
         grid.add_row("Visits", Text(f"{card.visits:,}"))
         last = "never"
         if card.last_sale_at is not None:
             last = f"{local_date(card.last_sale_at)} ({days_ago(card.last_sale_at, now)})"
         grid.add_row("Last visit", Text(last))
+        contacted = "never"
+        if card.last_contacted_at is not None:
+            contacted = (
+                f"{local_date(card.last_contacted_at)} ({days_ago(card.last_contacted_at, now)})"
+            )
+        grid.add_row("Last contacted", Text(contacted))
+        if card.open_tasks:
+            grid.add_row("Follow-ups", Text(f"{card.open_tasks:,} open"))
         grid.add_row("Tags", plain(", ".join(card.tags) or "—"))
         if card.birthday:
             grid.add_row("Birthday", Text(card.birthday.for_people()))
@@ -69,3 +91,37 @@ class CustomerCard(Static):
         if card.archived_at is not None:
             parts.append(Text(f"Archived on {local_date(card.archived_at)}", style="bold red"))
         self.update(Group(*parts))
+
+
+def loyalty_rows(status: LoyaltyStatus, money: Callable[[int], str]) -> list[tuple[str, Text]]:
+    """Tier and progress, rewards in reach or the next one, and any warning."""
+    tier = Text(status.tier, style="bold")
+    if status.multiplier not in ("1", "1.0"):
+        tier.append(f" ×{status.multiplier}")
+    if status.next_tier and status.to_next_tier_minor is not None:
+        tier.append(f" · {money(status.to_next_tier_minor)} more to ", style="dim")
+        tier.append(plain(status.next_tier, limit=30))
+    rows = [("Tier", tier)]
+    if status.balance < 0:
+        rows.append(("Rewards", Text("balance below zero after a refund: no redemption", "red")))
+    elif status.affordable:
+        names = ", ".join(r.name for r in status.affordable[:3])
+        more = f" +{len(status.affordable) - 3}" if len(status.affordable) > 3 else ""
+        rows.append(("Rewards", Text.assemble(plain(names, limit=50), more, (" · ctrl+r", "dim"))))
+    if status.next_reward and status.points_to_next_reward is not None:
+        next_line = Text(f"{status.points_to_next_reward:,} points to ")
+        next_line.append_text(plain(status.next_reward, limit=40))
+        rows.append(("Next reward", next_line))
+    if status.expiring_points > 0 and status.expiring_on is not None:
+        rows.append(
+            (
+                "Expiring",
+                Text(
+                    f"{status.expiring_points:,} points expire by {status.expiring_on}",
+                    style="bold yellow",
+                ),
+            )
+        )
+    if status.promotion_today:
+        rows.append(("Today", plain(status.promotion_today, limit=40)))
+    return rows

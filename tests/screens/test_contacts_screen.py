@@ -268,7 +268,7 @@ async def test_void_from_detail(shop: Shop) -> None:
         await wait_until(pilot, lambda: ledger.row_count == 3, "reverse entry")
         assert cells(ledger, 1)[0] == "reverse"
         assert cells(ledger, 2)[0] == "-12"
-        assert "voided from details" in cells(ledger, 4)[0]
+        assert "voided from details" in cells(ledger, 5)[0]
 
         await pilot.press("v")  # the same sale again: a clear message, no dialog
         await pilot.pause()

@@ -95,8 +95,10 @@ def test_undo_confirmation(snap_compare, shop, add_contact):
 
 
 def test_help_screen(snap_compare, shop):
-    """F1 help: keys for everywhere (F2, F3, F8, F1, ctrl+q, ctrl+p), the counter, contacts,
-    settings, the details screen and the customer form."""
+    """F1 help, top of the list: keys for everywhere (F2 to F8 for the seven screens, F1,
+    ctrl+q, ctrl+p), then the counter (ctrl+n, ctrl+z, ctrl+r redeem, ctrl+t, ctrl+o, ctrl+f
+    follow-up, esc), contacts (with i import, x export, m duplicates) and the start of the
+    follow-ups queue. The row of F-keys under the header marks Counter as the open screen."""
 
     async def run_before(pilot: Pilot) -> None:
         await pilot.press("f1")

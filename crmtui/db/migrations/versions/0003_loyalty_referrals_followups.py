@@ -76,7 +76,28 @@ def _restore_search_and_ledger_guards() -> None:
         op.execute(ddl)
 
 
+POINTS_DAILY_TRIGGER = """
+    CREATE TRIGGER points_daily_ai AFTER INSERT ON points_entry BEGIN
+        INSERT INTO points_daily (day, kind, positive, points, entries)
+        VALUES (substr(new.created_at, 1, 10), new.kind, new.delta > 0, new.delta, 1)
+        ON CONFLICT (day, kind, positive) DO UPDATE
+        SET points = points + excluded.points, entries = entries + 1;
+    END"""
+POINTS_DAILY_FILL = """
+    INSERT INTO points_daily (day, kind, positive, points, entries)
+    SELECT substr(created_at, 1, 10), kind, delta > 0, sum(delta), count(*)
+    FROM points_entry GROUP BY 1, 2, 3"""
+
+
 def _create_tables() -> None:
+    op.create_table(
+        "points_daily",
+        sa.Column("day", sa.String(10), primary_key=True),
+        sa.Column("kind", sa.String(16), primary_key=True),
+        sa.Column("positive", sa.Boolean(), primary_key=True),
+        sa.Column("points", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("entries", sa.Integer(), nullable=False, server_default="0"),
+    )
     op.create_table(
         "sale_refund",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -124,6 +145,13 @@ def _create_tables() -> None:
     )
     op.create_index("ix_referral_referrer", "referral", ["referrer_id", "status"])
     op.create_index("ix_referral_time", "referral", ["created_at", "status"])
+    op.create_index(
+        "ix_referral_referee_rejected",
+        "referral",
+        ["referee_id"],
+        sqlite_where=sa.text("status = 'rejected'"),
+        postgresql_where=sa.text("status = 'rejected'"),
+    )
     op.create_index(
         "uq_referral_referee",
         "referral",
@@ -204,16 +232,39 @@ def _create_tables() -> None:
     op.create_index("ix_contact_merge_survivor", "contact_merge", ["survivor_id"])
 
 
+# Insights read every sale of a period, per customer and per week. With amount_minor and
+# voided_at in these indexes SQLite answers from the index alone; without them each sale is a
+# table lookup (measured on 1M sales: the per-customer pass 1.9 s → about 0.3–0.6 s).
+SALE_INDEXES_BEFORE = {
+    "ix_sale_contact_time": ["contact_id", "occurred_at"],
+    "ix_sale_time": ["occurred_at", "contact_id", "amount_minor"],
+}
+SALE_INDEXES = {
+    "ix_sale_contact_time": ["contact_id", "occurred_at", "amount_minor", "voided_at"],
+    "ix_sale_time": ["occurred_at", "contact_id", "amount_minor", "voided_at"],
+}
+
+
+def _set_sale_indexes(indexes: dict[str, list[str]]) -> None:
+    for name, columns in indexes.items():
+        op.drop_index(name, table_name="sale")
+        op.create_index(name, "sale", columns)
+
+
 def upgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     if sqlite:
         _drop_search_and_ledger_guards()
     _create_tables()
+    _set_sale_indexes(SALE_INDEXES)
     with op.batch_alter_table("contact", recreate="always") as batch:
         batch.drop_constraint("ck_contact_balance_not_negative", type_="check")
         batch.add_column(sa.Column("last_contacted_at", UTCDateTime(), nullable=True))
         batch.add_column(sa.Column("erased_at", UTCDateTime(), nullable=True))
         batch.add_column(sa.Column("merged_into_id", sa.Integer(), nullable=True))
+        batch.add_column(
+            sa.Column("spend_12m_minor", sa.Integer(), nullable=False, server_default="0")
+        )
         batch.create_foreign_key("fk_contact_merged_into", "contact", ["merged_into_id"], ["id"])
     with op.batch_alter_table("points_entry", recreate="always") as batch:
         batch.drop_constraint("ck_points_entry_kind", type_="check")
@@ -236,8 +287,12 @@ def upgrade() -> None:
             sqlite_where=sa.text("occasion IS NOT NULL"),
         )
         batch.create_index("ix_points_entry_time", ["created_at", "kind", "delta"])
+        batch.drop_index("ix_points_entry_contact")
+        batch.create_index("ix_points_entry_contact", ["contact_id", "id", "delta", "created_at"])
     if sqlite:
         _restore_search_and_ledger_guards()
+        op.execute(POINTS_DAILY_FILL)
+        op.execute(POINTS_DAILY_TRIGGER)
         op.execute("DROP TRIGGER IF EXISTS sale_facts_fixed")
         op.execute(SALE_FACTS_FIXED)
         for table, message in APPEND_ONLY.items():
@@ -250,6 +305,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
+    _set_sale_indexes(SALE_INDEXES_BEFORE)
     if sqlite:
         for table in APPEND_ONLY:
             for event in ("update", "delete"):
@@ -257,7 +313,10 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER IF EXISTS sale_facts_fixed")
         op.execute(_guards.GUARDS["sale_facts_fixed"])
         _drop_search_and_ledger_guards()
+        op.execute("DROP TRIGGER IF EXISTS points_daily_ai")
     with op.batch_alter_table("points_entry", recreate="always") as batch:
+        batch.drop_index("ix_points_entry_contact")
+        batch.create_index("ix_points_entry_contact", ["contact_id", "id"])
         batch.drop_index("ix_points_entry_time")
         batch.drop_index("uq_points_entry_occasion")
         for name in ("refund", "reward", "referral", "counterpart"):
@@ -268,7 +327,7 @@ def downgrade() -> None:
         batch.create_check_constraint("ck_points_entry_kind", KINDS_BEFORE)
     with op.batch_alter_table("contact", recreate="always") as batch:
         batch.drop_constraint("fk_contact_merged_into", type_="foreignkey")
-        for column in ("merged_into_id", "erased_at", "last_contacted_at"):
+        for column in ("spend_12m_minor", "merged_into_id", "erased_at", "last_contacted_at"):
             batch.drop_column(column)
         batch.create_check_constraint("ck_contact_balance_not_negative", "points_balance >= 0")
     for table in (
@@ -279,6 +338,7 @@ def downgrade() -> None:
         "referral",
         "reward",
         "sale_refund",
+        "points_daily",
     ):
         op.drop_table(table)
     if sqlite:
