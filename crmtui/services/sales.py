@@ -130,7 +130,18 @@ def record_sale(
     referral_hooks.on_sale_recorded(session=session, sale=sale, contact=contact, now=now)
     session.flush()
     welcome = contact.points_balance - before_referral  # a referral qualified by this sale
-    return SaleResult(_record(session, sale), points, contact.points_balance, welcome=welcome)
+    assert sale.id is not None
+    fresh = SaleRecord(  # what _record would read back, known here without two queries
+        id=sale.id,
+        contact_id=contact_id,
+        amount_minor=amount_minor,
+        currency=sale.currency,
+        occurred_at=now,
+        note=note,
+        voided_at=None,
+        points_earned=max(points, 0),
+    )
+    return SaleResult(fresh, points, contact.points_balance, welcome=welcome)
 
 
 def void_sale(*, session: Session, sale_id: int, now: datetime, reason: str) -> SaleResult:

@@ -7,7 +7,7 @@ import os
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from crmtui.db.models import Setting
 from crmtui.services.dto import Problems, ShopSettings
@@ -64,7 +64,8 @@ _FIELDS = ("shop_name", "currency", "phone_region", "points_per_unit")
 
 
 def get_settings(*, session: Session) -> ShopSettings:
-    stored = {row.key: json.loads(row.value) for row in session.exec(select(Setting)).all()}
+    rows = session.exec(select(Setting).where(col(Setting.key).in_(_FIELDS))).all()
+    stored = {row.key: json.loads(row.value) for row in rows}
     base = default_settings()
     region = stored.get("phone_region", base.phone_region)
     return ShopSettings(

@@ -267,6 +267,7 @@ class Shop:
                 settings=self.settings,
                 now=self.clock(),
                 note=note,
+                rules=self.loyalty.rules,  # cached: only this process writes them
             )
 
     def last_sale(self, contact_id: int) -> SaleRecord | None:
