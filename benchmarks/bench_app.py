@@ -31,7 +31,9 @@ SOCKET = f"crmtui-bench-{uuid.uuid4().hex[:8]}"  # a private tmux server: nothin
 
 
 def tmux(*args: str) -> str:
-    done = subprocess.run(["tmux", "-L", SOCKET, *args], check=True, capture_output=True, text=True)
+    done = subprocess.run(["tmux", "-L", SOCKET, *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"tmux {' '.join(args[:3])}: {done.stderr.strip()}")
     return done.stdout
 
 

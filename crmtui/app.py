@@ -229,7 +229,10 @@ class CrmApp(App[None]):
         # Last, as it takes seconds on a big shop: the year's Insights figures, stored so
         # F7 opens with them. A failure is reported and stops nothing else.
         try:
-            shop.insights.overview(shop.insights.last_days(365))
+            year = shop.insights.last_days(365)
+            cached = shop.insights.cached_overview(year)
+            if cached is None or cached[1].astimezone().date() != day:  # once a day is enough
+                shop.insights.overview(year)
         except Exception as exc:
             self.call_from_thread(
                 self.notify, f"Insights figures failed: {exc}", title="Insights", severity="error"

@@ -165,6 +165,7 @@ class InsightsScreen(ShopScreen):
         self.query_one("#top-referrers", DataTable).add_columns("Referrer", "Recorded", "Bought")
 
     def shop_ready(self) -> None:
+        self.sub_title = f"{self.shop.settings.shop_name} · Insights"
         self.load(self.shop.insights.last_days(FIRST_DAYS))
 
     # -- loading ------------------------------------------------------------------------------

@@ -469,3 +469,14 @@ def test_the_cached_spend_follows_sales_refunds_voids_and_the_calendar(
     shop.void_sale(first.id, reason="test")
     assert cached() == "Member"
     assert shop.loyalty.status(anna).spend_12m_minor == 30000
+
+
+def test_the_daily_run_runs_once_a_day_unless_forced(shop: Shop, add_contact) -> None:
+    """Every start-up calls it; only the first of the day works (each part is idempotent
+    anyway, so a forced second run changes only what became due since)."""
+    birthday_shop(shop)
+    assert shop.loyalty.run_daily()[1] == 0
+    late = add_contact("Added at noon", birthday="23.11")
+    assert shop.loyalty.run_daily()[1] == 0  # already ran today
+    assert shop.loyalty.run_daily(force=True)[1] == 1
+    assert shop.card(late).points_balance == 50

@@ -147,14 +147,22 @@ class LoyaltyDesk:
             )
 
     # -- the program ------------------------------------------------------------------------
-    def run_daily(self) -> tuple[expiry.ExpiryRun, int]:
-        """Expiry and birthday bonuses: at start-up, and again whenever the date changes."""
+    def run_daily(self, *, force: bool = False) -> tuple[expiry.ExpiryRun, int]:
+        """Expiry, birthday bonuses and the rolling-spend refresh, once per local day: at the
+        first start-up of the day and when the date changes. Each part is idempotent, so
+        `force` (or a second run) changes nothing already done."""
+        now = self.shop.clock()
+        today = now.astimezone().date().isoformat()
+        with self.shop.db.read() as session:
+            if not force and rules.last_daily_run(session=session) == today:
+                return expiry.ExpiryRun(0, 0), 0
         with self.shop.db.write() as session:
             current = rules.get_rules(session=session, exponent=self.shop.settings.exponent)
-            now = self.shop.clock()
             expired = expiry.run_expiry(session=session, now=now, rules=current)
             birthdays = bonuses.grant_birthday_bonuses(session=session, rules=current, now=now)
         self.refresh_all_spend(now)
+        with self.shop.db.write() as session:
+            rules.mark_daily_run(session=session, day=today)
         return expired, birthdays
 
     def refresh_all_spend(self, now: datetime, batch: int = 5000) -> None:

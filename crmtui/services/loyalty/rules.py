@@ -20,6 +20,7 @@ from crmtui.services.dto import Problems
 from crmtui.services.text import describe_char, first_forbidden_char
 
 RULES_KEY = "loyalty.rules"
+LAST_DAILY_KEY = "loyalty.last_daily"  # the local date of the last daily run
 MAX_TIERS = 5
 MAX_PROMOTIONS = 3
 MAX_NAME = 30
@@ -142,6 +143,17 @@ def store_rules(*, session: Session, rules: LoyaltyRules) -> LoyaltyRules:
     session.add(row)
     session.flush()
     return rules
+
+
+def last_daily_run(*, session: Session) -> str | None:
+    row = session.get(Setting, LAST_DAILY_KEY)
+    return str(json.loads(row.value)) if row is not None else None
+
+
+def mark_daily_run(*, session: Session, day: str) -> None:
+    row = session.get(Setting, LAST_DAILY_KEY) or Setting(key=LAST_DAILY_KEY, value="")
+    row.value = json.dumps(day)
+    session.add(row)
 
 
 # -- the settings form: text in, rules or problems out ---------------------------------------
