@@ -93,7 +93,7 @@ class ContactsScreen(ShopScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(ContactTable)
-        table.add_columns("Name", "Phone", "Email", "Tags", "Points", "Last visit")
+        table.add_columns("Name", "Phone", "Email", "Tags", "Points", "Last visit", "Contacted")
         table.add_column("Status", width=8)  # fixed: it is empty until an archived row shows
         table.focus()
         super().on_mount()
@@ -156,12 +156,13 @@ class ContactsScreen(ShopScreen):
             for person in page.rows:
                 style = "dim" if person.archived else ""
                 table.add_row(
-                    cell(person.full_name, style, limit=32),
+                    cell(person.full_name, style, limit=24),
                     cell(person.phone, style, limit=18),
-                    cell(person.email, style, limit=28),  # so Points and Last visit fit 120 cols
-                    cell(", ".join(person.tags), style, limit=20),
+                    cell(person.email, style, limit=22),  # so the dates and status fit 120 cols
+                    cell(", ".join(person.tags), style, limit=16),
                     Text(f"{person.points_balance:,}", style=style, justify="right"),
                     Text(days_ago(person.last_sale_at, now), style=style),
+                    Text(days_ago(person.last_contacted_at, now), style=style),
                     Text("archived", style="bold red") if person.archived else Text(""),
                     key=str(person.id),
                 )

@@ -327,3 +327,18 @@ async def test_markup_in_a_name_is_shown_literally(shop: Shop) -> None:
         await pilot.pause()
         assert app.is_running
         assert shop.card(tricky).archived_at is None
+
+
+async def test_the_list_shows_when_each_customer_was_last_contacted(shop: Shop) -> None:
+    anna = add(shop, "Anna Nowak")
+    add(shop, "Bob Stone")
+    shop.followups.log(anna, "call", "Asked about the catering order")
+    app = CrmApp(shop=shop)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_contacts(pilot, app, "of 2")
+        table = contacts(app).query_one(ContactTable)
+        contacted = {
+            table.get_row_at(row)[0].plain: str(table.get_row_at(row)[6])
+            for row in range(table.row_count)
+        }
+        assert contacted == {"Anna Nowak": "today", "Bob Stone": "never"}

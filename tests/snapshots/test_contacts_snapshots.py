@@ -101,8 +101,9 @@ def test_contacts_list(snap_compare, snap_shop: Shop) -> None:
 
     The reviewer should see: the search box, "All tags" and a ticked "Show archived";
     the status "1–6 of 6 including archived"; six rows sorted by name, the first being
-    `[/] Ann [@click=app.quit]` written literally with its tag `[b]bold`; Anna Nowak with
-    42 points; Zofia Wójcik dimmed with a red "archived" marker; and the footer keys.
+    `[/] Ann [@click=app.qui…` written literally (cut at 24 columns) with its tag `[b]bold`;
+    Anna Nowak with 42 points; a Contacted column ("never" for all); Zofia Wójcik dimmed with
+    a red "archived" marker; no horizontal scroll bar at 120 columns; and the footer keys.
     """
     fill(snap_shop)
 
