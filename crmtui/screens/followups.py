@@ -132,8 +132,8 @@ class FollowupsScreen(ShopScreen):
         reason = task.title if task.status == "open" or not task.outcome else task.outcome
         return [
             when_text,
-            cell(task.contact_name, limit=28),
-            cell(reason, limit=40),
+            cell(task.contact_name, limit=24),
+            cell(reason, limit=32),
             Text(task.kind),
             cell(task.phone or "—", limit=18),
             PRIORITY.get(task.priority, Text(str(task.priority))),

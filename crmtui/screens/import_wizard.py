@@ -301,7 +301,8 @@ class ImportWizardScreen(ShopScreen):
             f"{report.skipped:,}; {report.failed:,} rows with errors were left out; "
             f"{report.points_imported:,} opening points. Escape closes."
         )
-        self.notify(f"Imported {report.created:,} customers.", title="Import")
+        added = f"{report.created:,} new customer" + ("" if report.created == 1 else "s")
+        self.notify(f"Imported {added}, updated {report.updated:,}.", title="Import")
 
     def action_close(self) -> None:
         if self.busy:

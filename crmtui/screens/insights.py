@@ -88,9 +88,11 @@ class InsightsScreen(ShopScreen):
         border: round $primary-darken-3; }
     InsightsScreen #trends { height: auto; padding: 0 1; }
     InsightsScreen .trend { width: 1fr; height: 4; padding: 0 1; }
+    InsightsScreen .trend Static { height: 2; }
     InsightsScreen .trend Sparkline { height: 2; }
     InsightsScreen #lists { height: auto; padding: 0 1; }
     InsightsScreen #lists DataTable { height: auto; max-height: 14; width: 1fr; margin-right: 1; }
+    InsightsScreen #segments-column { width: 50; }
     InsightsScreen .list-title { text-style: bold; padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -135,8 +137,8 @@ class InsightsScreen(ShopScreen):
                         yield Static(label, id=f"trend-{key}-label")
                         yield Sparkline([], id=f"trend-{key}")
             with Horizontal(id="lists"):
-                with Vertical():
-                    yield Static("RFM segments (enter or o opens one, s shows the rules)",
+                with Vertical(id="segments-column"):
+                    yield Static("RFM segments · enter opens one · s rules",
                                  classes="list-title")  # fmt: skip
                     yield DataTable(id="segments", cursor_type="row", zebra_stripes=True)
                 with Vertical():
@@ -273,7 +275,7 @@ class InsightsScreen(ShopScreen):
             last = shown(values[-1]) if values else "—"
             top = shown(max(values)) if values else "—"
             self.query_one(f"#trend-{key}-label", Static).update(
-                Text(f"{titles[key]} per week · last {last} · best {top}")
+                Text(f"{titles[key]} per week\nlast {last} · best {top}", no_wrap=True)
             )
 
     def show_lists(self, overview: Overview) -> None:
@@ -292,7 +294,7 @@ class InsightsScreen(ShopScreen):
         top.clear()
         for person in overview.top_customers:
             top.add_row(
-                cell(person.full_name, limit=24), Text(f"{person.frequency:,}", justify="right"),
+                cell(person.full_name, limit=22), Text(f"{person.frequency:,}", justify="right"),
                 Text(money(person.monetary_minor), justify="right"), Text(str(person.score)),
                 Text(person.segment), key=str(person.contact_id),
             )  # fmt: skip

@@ -132,8 +132,10 @@ class LoyaltyScreen(ShopScreen):
                 f"{rate:.1%}" if rate is not None else "no points issued",
             )
         table.caption = (
-            "issued = earned + bonuses + referrals + positive adjustments; rate = redeemed ÷ issued"
+            "issued = earned + bonuses + referrals + positive adjustments\n"
+            "redemption rate = redeemed ÷ issued"
         )
+        table.caption_justify = "left"
         return table
 
     @staticmethod

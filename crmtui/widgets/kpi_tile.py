@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
@@ -36,8 +37,11 @@ def show_value(value: float | int | None, unit: Unit, money: MoneyFormat) -> str
     return f"{round(value):,}"
 
 
-def show_change(measure: Measure, money: MoneyFormat) -> str:
-    """`▲ +12 (+8.0 %)`, `▼ −1.5 pp`, or why there is nothing to compare with."""
+def show_change(measure: Measure, money: MoneyFormat, *, width: int | None = None) -> str:
+    """`▲ +12 (+8.0 %)`, `▼ −1.5 pp`, or why there is nothing to compare with.
+
+    Where `width` cells cannot hold the absolute and the relative change, the relative one
+    alone is shown (`▲ +2.6 %`): a cut-off figure would be misread."""
     if measure.value is None:
         return ""
     if measure.previous is None:
@@ -54,8 +58,13 @@ def show_change(measure: Measure, money: MoneyFormat) -> str:
         shown = f"{change:+,.2f}"
     else:
         shown = f"{round(change):+,}"
-    relative = f" ({100 * change / measure.previous:+.1f} %)" if measure.previous else ""
-    return f"{arrow} {shown}{relative}"
+    if not measure.previous:
+        return f"{arrow} {shown}"
+    relative = f"{100 * change / measure.previous:+.1f} %"
+    full = f"{arrow} {shown} ({relative})"
+    if width is not None and cell_len(full) > width:
+        return f"{arrow} {relative}"
+    return full
 
 
 def show_term(term: Term, money: MoneyFormat) -> str:
@@ -97,12 +106,21 @@ class KpiTile(Static, can_focus=True):
 
     def show(self, measure: Measure) -> None:
         self.measure = measure
+        self.set_class(self.thin_note() != "", "-thin")
+        self.refresh()
+
+    def thin_note(self) -> str:
+        return self.measure.note if self.measure.note.startswith("thin") else ""
+
+    def render(self) -> Text:
+        """Built at the tile's width, so the change line fits rather than being cut."""
+        measure = self.measure
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(measure.title + ("*" if measure.estimate else "") + "\n", style="bold")
         value = show_value(measure.value, measure.unit, self.money)
         text.append(value + "\n", style="dim" if measure.value is None else "bold")
-        change = show_change(measure, self.money)
-        note = measure.note if measure.note.startswith("thin") else ""
+        note = self.thin_note()
+        width = self.content_size.width or None
+        change = show_change(measure, self.money, width=width)
         text.append(note or change, style="italic" if note else "")
-        self.set_class(bool(note), "-thin")
-        self.update(text)
+        return text

@@ -252,7 +252,7 @@ async def test_a_second_opening_shows_the_stored_figures_then_the_fresh_ones(
         assert len(list(screen.query(KpiTile))) == 14
         top = screen.query_one("#top-customers", DataTable)
         names = [top.get_row_at(row)[0].plain for row in range(top.row_count)]
-        assert "[/] Ann [@click=app.qui…" in names  # literal, cut to the column
+        assert "[/] Ann [@click=app.q…" in names  # literal, cut to the column
         gate.set()
         await wait_until(pilot, lambda: not screen.updating, "the fresh figures")
         assert screen.overview.measure("revenue").value == revenue_before + 77_700
