@@ -15,6 +15,7 @@ from textual.widgets import Checkbox, Footer, Input, Label, Static, TextArea
 
 from crmtui.screens.form_referrer import ReferredByField, describe_outcome
 from crmtui.services.dto import ContactSummary, Problems
+from crmtui.services.phones import example_phone
 from crmtui.services.validation import ContactInput
 from crmtui.widgets.safe import plain
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 FIELDS: tuple[tuple[str, str, str], ...] = (
     ("full_name", "Name", "Full name as the customer writes it"),
-    ("phone", "Phone", "e.g. 601 234 567 or +48 601 234 567"),
+    ("phone", "Phone", ""),  # the shop region's example, set on mount
     ("email", "Email", "name@example.com"),
     ("birthday", "Birthday", "24.12.1990, 1990-12-24, or 24.12 without the year"),
     ("tags", "Tags", "comma separated, e.g. vip, regular"),
@@ -109,6 +110,7 @@ class ContactFormScreen(ReferredByField, ModalScreen[ContactFormResult | None]):
         self.query_one(f"#{first_empty}", Input).focus()
         region = self.shop.settings.phone_region
         self.query_one("#phone-label", Label).update(Text(f"Phone ({region})"))
+        self.query_one("#phone", Input).placeholder = example_phone(region)
         self.refresh_checks()
 
     def current(self) -> ContactInput:

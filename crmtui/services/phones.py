@@ -35,7 +35,7 @@ def normalise_phone(typed: str, region: str) -> Phone:
     if not phonenumbers.is_valid_number(number):
         raise PhoneError(
             f"Not a valid phone number for region {region.upper()} "
-            "(add the country code, e.g. +48…, for a foreign number)"
+            "(add the country code, starting with +, for a foreign number)"
         )
     return Phone(
         e164=phonenumbers.format_number(number, PhoneNumberFormat.E164),
@@ -50,6 +50,19 @@ def phone_or_none(typed: str, region: str) -> Phone | None:
         return normalise_phone(typed, region)
     except PhoneError:
         return None
+
+
+def example_phone(region: str) -> str:
+    """A mobile number of the shop's region, written nationally and internationally, as a
+    hint for the form ("e.g. 0121 234 5678 or +44 121 234 5678")."""
+    number = phonenumbers.example_number_for_type(
+        region.upper(), phonenumbers.PhoneNumberType.MOBILE
+    )
+    if number is None:
+        return "e.g. +48 601 234 567, with the country code"
+    national = phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+    international = phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+    return f"e.g. {national} or {international}"
 
 
 def is_known_region(region: str) -> bool:
