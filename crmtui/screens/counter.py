@@ -49,6 +49,7 @@ class CounterScreen(ShopScreen):
         self.results_query: str | None = None
         self.pick_when_ready = False
         self.selected_id: int | None = None
+        self.amount_focus_pending = False
         self.sale_key = uuid.uuid4().hex
         self.sale_in_flight = False
         self.last_sale: SaleResult | None = None
@@ -170,6 +171,9 @@ class CounterScreen(ShopScreen):
             self.last_sale = None
             self.query_one("#amount-status", Static).update("")
         self.selected_id = contact_id
+        # Kept until the card is shown: a later reload (the screen resuming after a form
+        # closed) replaces this load, and must still end in the amount box.
+        self.amount_focus_pending = True
         self.load_card(contact_id, focus_amount=True)
 
     @work(thread=True, exclusive=True, group="card", exit_on_error=False, description="Loading")
@@ -192,8 +196,9 @@ class CounterScreen(ShopScreen):
             self.query_one("#amount-status", Static).update(
                 "Archived customer: unarchive them in Contacts (F3) to record sales."
             )
-        elif focus_amount:
+        elif focus_amount or self.amount_focus_pending:
             amount.focus()
+        self.amount_focus_pending = False
         self.refresh_bindings()
 
     def clear_card(self) -> None:

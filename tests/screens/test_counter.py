@@ -268,3 +268,19 @@ async def test_a_known_phone_is_flagged_before_the_name_is_typed(shop, add_conta
             ),
             what="duplicate warning with the name still empty",
         )
+
+
+async def test_a_new_customer_is_ready_to_sell_to_at_once(shop):
+    """Adding a customer at the counter ends in the amount box: the sale is the next step."""
+    app = CrmApp(shop=shop)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: isinstance(app.screen, ContactFormScreen))
+        await pilot.press(*"Adam Nowy", "ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, CounterScreen))
+        await wait_until(pilot, lambda: _card(app).card is not None, what="the new card")
+        for _ in range(5):
+            await pilot.pause()
+        assert app.focused is app.screen.query_one("#amount", Input)
+        await pilot.press(*"12.50", "enter")
+        await wait_until(pilot, lambda: _card(app).card.visits == 1, what="the sale")
