@@ -34,6 +34,13 @@ def _pane(spec: str) -> SettingsPane:
 
 
 class SettingsScreen(ShopScreen):
+    # The tabs fill the screen and each pane scrolls inside it, so a long pane never scrolls
+    # the row of F-keys away.
+    DEFAULT_CSS = """
+    SettingsScreen #settings-tabs { height: 1fr; }
+    SettingsScreen #settings-tabs > ContentSwitcher { height: 1fr; }
+    SettingsScreen #settings-tabs TabPane { height: 1fr; padding: 0; }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="settings.save"),
         Binding("escape", "revert", "Revert", id="settings.revert"),
