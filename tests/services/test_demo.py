@@ -335,7 +335,16 @@ def test_same_seed_gives_the_same_shop_and_another_seed_another(
 ) -> None:
     again, _ = build(tmp_path / "again")
     other, _ = build(tmp_path / "other", seed=8)
-    tables = ("contact", "contact_tag", "sale", "points_entry", "setting")
+    tables = (
+        "contact",
+        "contact_tag",
+        "sale",
+        "points_entry",
+        "setting",
+        "referral",
+        "followup_task",
+        "interaction",
+    )
     for table in tables:
         assert rows(again, f"SELECT * FROM {table} ORDER BY 1, 2") == rows(
             demo_path, f"SELECT * FROM {table} ORDER BY 1, 2"

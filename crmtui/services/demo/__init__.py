@@ -12,10 +12,16 @@ lands whole or not at all. Its parts:
 - phones: valid numbers of a customer's region, typed the many ways people type them;
 - till: the menu, the busy hours and every sale, with the points and figures the app caches;
 - writer: the bulk inserts of contacts, tags, sales and the points ledger;
+- loyalty: the rewards catalogue and a few redemptions;
+- referrals: who brought whom, and the rewards their first sales paid, as the hooks pay them;
+- followups: feedback scores and a few tasks made by hand;
+- history: the automatic follow-up rules of the last two weeks, run and worked day by day;
 - common: the café's settings, the clock's units and DemoError, shared by all of them.
 
-The order matters: every draw comes from the same generator, so moving a draw from one step
-to another changes the whole file.
+The order matters: the customers, sales and redemptions draw from the same generator, so
+moving a draw from one step to another changes the whole file. The later parts (referrals,
+followups, history) each draw from their own generator seeded from `seed`, so adding them
+changed none of those draws.
 """
 
 from __future__ import annotations
@@ -29,8 +35,10 @@ from crmtui.db.engine import Database
 from crmtui.services.demo.common import DAY, DEMO_SETTINGS, DemoError
 from crmtui.services.demo.cultures import SHOWCASE
 from crmtui.services.demo.followups import write_followups
+from crmtui.services.demo.history import work_the_queue
 from crmtui.services.demo.loyalty import write_loyalty
 from crmtui.services.demo.people import new_person
+from crmtui.services.demo.referrals import finish_referrals, plan_referrals
 from crmtui.services.demo.till import allocate_visits, plan_till, time_of_day_table
 from crmtui.services.demo.writer import refuse_real_shop, write_contacts, write_till
 from crmtui.services.settings import save_settings
@@ -53,6 +61,7 @@ class DemoSummary:
     archived: int
     with_phone: int
     with_email: int
+    referrals: int = 0  # recorded, rejected attempts included
 
 
 def generate_demo(
@@ -63,13 +72,16 @@ def generate_demo(
     sales: int | None = None,
     seed: int = 7,
     progress: Progress | None = None,
+    history: bool = True,
 ) -> DemoSummary:
     """Fill an empty, migrated shop file with a café, its customers and a year of sales.
 
     `sales=None` draws about a year of the customers' habits (a few thousand sales for 320
     contacts); a number scales those habits to exactly that many sales. `progress` is called
-    as (rows written, rows to write), counting contacts and sales. Raises DemoError if the
-    file already holds customers or sales: a demo never mixes with a real shop.
+    as (rows written, rows to write), counting contacts and sales. `history=False` leaves out
+    the referrals and the worked follow-up queue: the benchmark shop is built that way, so
+    its figures stay comparable with those measured before they existed. Raises DemoError if
+    the file already holds customers or sales: a demo never mixes with a real shop.
     """
     if now.tzinfo is None:
         raise ValueError("generate_demo needs a timezone-aware `now`")
@@ -127,6 +139,16 @@ def generate_demo(
             now=now,
             report=report,
         )
+        # Referrals are recorded as their referees join; their rewards land with the
+        # qualifying sales (write_till), and their statuses and balances after the loyalty
+        # step, which so sees the balances it always saw (referrals.py says why).
+        referrals = (
+            plan_referrals(
+                session, seed=seed, ids=ids, created=created, order=order, till=till, now=now
+            )
+            if history
+            else None
+        )
         entries = write_till(
             session,
             rng,
@@ -136,9 +158,14 @@ def generate_demo(
             seed=seed,
             now_ts=now_ts,
             report=report,
+            paid_with=referrals.paid_with if referrals else None,
         )
         entries += write_loyalty(session, rng, now=now)
+        if referrals:
+            finish_referrals(session, referrals)
         write_followups(session, seed=seed, now=now)
+        if history:
+            work_the_queue(session, seed=seed, now=now)  # the rules' last two weeks, worked
     return DemoSummary(
         contacts=contacts,
         sales=len(till.keys),
@@ -148,4 +175,5 @@ def generate_demo(
         archived=counted["archived"],
         with_phone=counted["with_phone"],
         with_email=counted["with_email"],
+        referrals=sum(referrals.status.values()) if referrals else 0,
     )

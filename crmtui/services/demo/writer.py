@@ -9,7 +9,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -131,12 +131,19 @@ def write_till(
     seed: int,
     now_ts: int,
     report: Callable[[int], None],
+    paid_with: Mapping[int, Sequence[dict[str, Any]]] | None = None,
 ) -> int:
-    """Insert the sales and the ledger, both in time order; returns how many entries."""
+    """Insert the sales and the ledger, both in time order; returns how many entries.
+
+    `paid_with` maps a sale's position in the till roll to the ledger entries that sale paid
+    besides its own points (a referral's rewards): they take the ids right after its earn
+    entry, as the sale's one transaction would have given them."""
     connection = session.connection()
     sale_table, entry_table = _table("sale"), _table("points_entry")
     sale_rows: list[dict[str, Any]] = []
     entry_rows: list[dict[str, Any]] = []
+    paid_rows: list[dict[str, Any]] = []  # other columns than entry_rows: their own INSERT
+    paid_with = paid_with or {}
     # Reversals wait here until the till roll reaches their time: (time, sale, contact, points).
     reversals: list[tuple[int, int, int, int, str]] = []
     stride = till.stride
@@ -145,7 +152,7 @@ def write_till(
     def entry(contact_id: int, kind: str, delta: int, reason: str, sale_id: int, ts: int) -> None:
         entry_rows.append(
             {
-                "id": len(entry_rows) + entries_written + 1,
+                "id": len(entry_rows) + len(paid_rows) + entries_written + 1,
                 "contact_id": contact_id,
                 "kind": kind,
                 "delta": delta,
@@ -191,14 +198,17 @@ def write_till(
         )
         if points > 0:
             entry(contact_id, "earn", points, f"sale #{sale_id}", sale_id, ts)
+        for paid in paid_with.get(position, ()):
+            paid_rows.append({**paid, "id": len(entry_rows) + len(paid_rows) + entries_written + 1})
         if len(sale_rows) >= BATCH or position == len(till.keys) - 1:
             if position == len(till.keys) - 1:
                 reverse_until(now_ts)
             connection.execute(insert(sale_table), sale_rows)
             report(len(sale_rows))
             sale_rows.clear()
-            if entry_rows:
-                connection.execute(insert(entry_table), entry_rows)
-                entries_written += len(entry_rows)
-                entry_rows.clear()
+            for rows in (entry_rows, paid_rows):
+                if rows:
+                    connection.execute(insert(entry_table), rows)
+                    entries_written += len(rows)
+                    rows.clear()
     return entries_written
