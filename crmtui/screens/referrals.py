@@ -60,6 +60,9 @@ class ReferralsScreen(ShopScreen):
         Binding("right_square_bracket", "page(1)", "Next page", id="referrals.next_page"),
         Binding("left_square_bracket", "page(-1)", "Prev page", id="referrals.prev_page"),
         Binding("escape", "back", "Back", id="referrals.back"),
+        # Only reached when the focused widget has no use for ↓: from the tree's search box
+        # it steps into the matches, as at the counter.
+        Binding("down", "into_matches", "Matches", show=False),
     ]
 
     def __init__(self) -> None:
@@ -293,6 +296,11 @@ class ReferralsScreen(ShopScreen):
                 )
         if query.strip() and not found:
             self.query_one("#tree-status", Static).update(plain(f"No one matches “{query}”."))
+
+    def action_into_matches(self) -> None:
+        matches = self.query_one("#tree-matches", DataTable)
+        if self.focused is self.query_one("#tree-search", Input) and matches.row_count:
+            matches.focus()
 
     @on(Input.Submitted, "#tree-search")
     def _tree_pick_first(self) -> None:

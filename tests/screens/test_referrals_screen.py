@@ -152,6 +152,16 @@ async def test_referrals_screen_list_filter_board_and_tree(shop, add_contact):
         await wait_until(pilot, lambda: screen.tree_root.person.id == people["hostile"])
         assert str(tree.root.label).startswith(HOSTILE)
 
+        search = screen.query_one("#tree-search", Input)
+        search.focus()
+        search.value = ""
+        await pilot.press(*"Nowak")  # ↓ steps from the box into the matches
+        await wait_until(pilot, lambda: screen.matches, "matches for the tree")
+        await pilot.press("down")
+        assert app.focused is screen.query_one("#tree-matches", DataTable)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: screen.tree_root.person.id == people["anna"])
+
 
 async def test_detail_records_a_referrer_later_and_shows_both_directions(shop, add_contact):
     anna, bob = add_contact("Anna Nowak"), add_contact("Bob Lee")
