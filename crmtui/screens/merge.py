@@ -158,8 +158,12 @@ class MergeScreen(ShopScreen):
             return
         stays, other = sides
         taking = ", ".join(FIELD_LABELS[f].lower() for f in FIELD_LABELS if f in self.take_other)
+        merged_in, staying = other.full_name, stays.full_name
+        if merged_in == staying:  # the same name twice would not say which goes where
+            merged_in += f" (customer #{other.id}, {other.phone or 'no phone'})"
+            staying += f" (customer #{stays.id}, {stays.phone or 'no phone'})"
         question = (
-            f"Merge {other.full_name} into {stays.full_name}? Their sales, tasks, feedback, "
+            f"Merge {merged_in} into {staying}? Their sales, tasks, feedback, "
             f"referrals and {other.points_balance:,} points move over"
             + (f"; their {taking} replace(s) the current one" if taking else "")
             + ". You can undo this (z)."

@@ -73,3 +73,19 @@ async def test_erase_needs_the_word_and_escape_keeps_them(shop: Shop) -> None:
         app.screen.query_one("#erase-word").value = ""
         await pilot.press(*"ERASE", "enter")
         await wait_until(pilot, lambda: shop.card(person).full_name == "Erased customer", "erased")
+
+
+async def test_two_records_with_one_name_are_told_apart_in_the_question(shop: Shop) -> None:
+    older = shop.create_contact(ContactInput(full_name="Käthe Krüger", phone="601 234 567"))
+    newer = shop.create_contact(ContactInput(full_name="Käthe Krüger"))
+    app = CrmApp(shop=shop)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, MergeScreen), "merge screen")
+        await wait_until(pilot, lambda: "1 possible" in merge_status(app), "pairs")
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
+        question = str(app.screen.query_one("#question").render())
+        assert f"Käthe Krüger (customer #{newer}, no phone) into Käthe Krüger" in question
+        assert f"(customer #{older}, 601 234 567)" in question
