@@ -22,6 +22,8 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from common import percentile_nearest_index
+
 HERE = Path(__file__).resolve().parent
 DB = HERE / "data" / "bench.sqlite3"
 PLACEHOLDER = "Find a customer"
@@ -86,13 +88,8 @@ def startup_once(command: str) -> tuple[float, float]:
         pane.close()
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def row(name: str, values: list[float], unit: str = "ms") -> str:
-    med, p95 = statistics.median(values), percentile(values, 0.95)
+    med, p95 = statistics.median(values), percentile_nearest_index(values, 95)
     return f"{name:<44} median {med:8.1f} {unit}   p95 {p95:8.1f} {unit}   (n={len(values)})"
 
 
@@ -130,7 +127,7 @@ def main() -> None:
     latencies, rss_kb = keystroke_latencies(crmtui, args.keys)
     print()
     print(row("keystroke to visible results", latencies))
-    med, p95 = statistics.median(latencies), percentile(latencies, 0.95)
+    med, p95 = statistics.median(latencies), percentile_nearest_index(latencies, 95)
     verdict = "PASS" if med <= 60 and p95 <= 100 else "FAIL"
     print(f"  target: median <= 60 ms, p95 <= 100 ms {verdict}")
     verdict = "PASS" if rss_kb / 1024 <= 150 else "FAIL"

@@ -23,15 +23,15 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import resource
 import sqlite3
 import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+
+from common import backup_copy, percentile_nearest_index, time_wall_and_cpu
 
 from crmtui.clock import fixed_clock
 from crmtui.db.backup import take_backup
@@ -48,37 +48,23 @@ SETTINGS = {"shop_name": "Bench", "currency": "PLN", "phone_region": "PL", "poin
 CPU_SECONDS: dict[str, list[float]] = {}
 
 
-def _cpu() -> float:
-    """CPU seconds of this process and its finished children (the parallel row check)."""
-    own, children = (
-        resource.getrusage(resource.RUSAGE_SELF),
-        resource.getrusage(resource.RUSAGE_CHILDREN),
-    )
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
 def timed(action: Callable[[], object], *, label: str = "") -> float:
-    """Wall seconds of `action`; its CPU seconds are kept under `label` (on a machine shared
-    with other work, wall time rises with the load while CPU time barely moves)."""
-    cpu, start = _cpu(), time.perf_counter()
-    action()
-    elapsed = time.perf_counter() - start
+    """Wall seconds of `action`; its CPU seconds (this process and its finished children,
+    the parallel row check) are kept under `label` for the CPU column."""
+    elapsed, cpu = time_wall_and_cpu(action)
     if label:
-        CPU_SECONDS.setdefault(label, []).append(_cpu() - cpu)
+        CPU_SECONDS.setdefault(label, []).append(cpu)
     return elapsed
 
 
-def p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-
-
 def row(name: str, label: str, samples: list[float], floor: list[float], target: float) -> str:
-    median = statistics.median(samples)
-    verdict = "ok" if p95(samples) <= target else "OVER"
+    """A row of the markdown table in docs/performance.md, in seconds; p95 by nearest index,
+    as the figures recorded there were taken."""
+    median, p95 = statistics.median(samples), percentile_nearest_index(samples, 95)
+    verdict = "ok" if p95 <= target else "OVER"
     cpu = statistics.median(CPU_SECONDS[label])
     line = (
-        f"| {name} | {median:.2f} s | {p95(samples):.2f} s | {cpu:.2f} s "
+        f"| {name} | {median:.2f} s | {p95:.2f} s | {cpu:.2f} s "
         f"| {statistics.median(floor):.2f} s | ≤ {target:.0f} s | {verdict} |"
     )
     print(line, flush=True)  # as soon as measured: the whole run takes minutes
@@ -183,12 +169,7 @@ def main() -> int:
     print(f"load average before: {os.getloadavg()}")
     with tempfile.TemporaryDirectory(prefix="crmtui-bench-") as tmp:
         folder = Path(tmp)
-        copy = folder / "bench.sqlite3"
-        source = sqlite3.connect(f"file:{DATA}?mode=ro", uri=True)
-        target = sqlite3.connect(copy)
-        source.backup(target)
-        target.close()
-        source.close()
+        copy = backup_copy(DATA, folder / "bench.sqlite3")
         upgrade_database(copy, now=NOW, backup_dir=folder / "migration-backups")
         csv_path = folder / "import.csv"
         write_import_csv(csv_path)

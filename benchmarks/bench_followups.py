@@ -31,7 +31,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from crmtui.db.migrate import upgrade_database
+from common import copy_and_migrate, percentile, time_ms
+
 from crmtui.services.followups import config, rules
 from crmtui.services.followups.rules import CATCH_UP_DAYS, local_midnight
 from crmtui.services.shop import Shop
@@ -39,12 +40,6 @@ from crmtui.services.shop import Shop
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "bench.sqlite3"
 RULES_TARGET_MS = 2000.0
 QUEUE_TARGET_MS = 100.0
-
-
-def percentile(samples: list[float], pct: float) -> float:
-    ordered = sorted(samples)
-    rank = max(1, -(-len(ordered) * pct // 100))
-    return ordered[int(rank) - 1]
 
 
 def line(name: str, samples: list[float], floor: list[float] | None, target: float) -> str:
@@ -55,20 +50,6 @@ def line(name: str, samples: list[float], floor: list[float] | None, target: flo
         f"{name:<34}{median:9.1f}{p95:9.1f}{floor_text}   ≤ {target:,.0f} ms  {verdict}"
         f"  (n={len(samples)})"
     )
-
-
-def timed(action: object) -> float:
-    start = time.perf_counter_ns()
-    action()  # type: ignore[operator]
-    return (time.perf_counter_ns() - start) / 1e6
-
-
-def copy_and_upgrade(source: Path, folder: Path) -> Path:
-    target = folder / "followups-bench.sqlite3"
-    with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    upgrade_database(target, now=datetime.now(UTC), backup_dir=folder / "backups")
-    return target
 
 
 def floor_rules(path: Path, now: datetime, back: int) -> float:
@@ -185,7 +166,9 @@ def main() -> int:
         print(f"{args.db} is missing: run python benchmarks/build_db.py first", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="crmtui-followups-") as folder:
-        path = copy_and_upgrade(args.db, Path(folder))
+        path = copy_and_migrate(
+            args.db, Path(folder), name="followups-bench.sqlite3", now=datetime.now(UTC)
+        )
         with sqlite3.connect(path) as conn:
             (newest,) = conn.execute("SELECT max(occurred_at) FROM sale").fetchone()
         now = datetime.fromisoformat(newest).replace(tzinfo=UTC) + timedelta(hours=1)
@@ -195,12 +178,12 @@ def main() -> int:
         daily, created_daily = rolled_back_runs(shop, now, settings, 1, args.rounds)
         # The app's own start-up run (first ever, committed): how long the event loop stalls.
         stalls, app_run_ms = asyncio.run(event_loop_during_rules(shop))
-        repeat = [timed(shop.followups.run_rules) for _ in range(args.rounds)]
+        repeat = [time_ms(shop.followups.run_rules) for _ in range(args.rounds)]
         floor = [floor_rules(path, now, CATCH_UP_DAYS) for _ in range(args.rounds)]
         floor_daily = [floor_rules(path, now, 1) for _ in range(args.rounds)]
         shop.followups.queue("today")  # warm-up
         queue_times = [
-            timed(lambda: shop.followups.queue("today")) for _ in range(args.queue_rounds)
+            time_ms(lambda: shop.followups.queue("today")) for _ in range(args.queue_rounds)
         ]
         today = now.astimezone().date().isoformat()
         queue_floor = [floor_queue(path, today) for _ in range(args.queue_rounds)]

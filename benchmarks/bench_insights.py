@@ -46,8 +46,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from common import copy_and_migrate, percentile, timed
+
 from crmtui.clock import fixed_clock
-from crmtui.db.migrate import upgrade_database
 from crmtui.services.insights import rfm, snapshot, totals
 from crmtui.services.insights.customers import CREATE, customer_table, moments
 from crmtui.services.insights.periods import Period
@@ -58,22 +59,6 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_PATH = DATA_DIR / "bench.sqlite3"
 NOW = datetime(2026, 11, 23, 17, 30, tzinfo=UTC)  # the day build_db.py stands on
 TARGET_MS = 250.0
-
-
-def percentile(samples: list[float], pct: float) -> float:
-    ordered = sorted(samples)
-    rank = max(1, -(-len(ordered) * pct // 100))
-    return ordered[int(rank) - 1]
-
-
-def timed(run: Callable[[], object], rounds: int) -> list[float]:
-    run()  # warm-up: the page cache, SQLAlchemy's statement cache
-    samples = []
-    for _ in range(rounds):
-        started = time.perf_counter_ns()
-        run()
-        samples.append((time.perf_counter_ns() - started) / 1e6)
-    return samples
 
 
 def line(name: str, samples: list[float], note: str = "") -> str:
@@ -88,17 +73,7 @@ def scratch_copy(source: Path, work: Path, *, fresh: bool) -> Path:
     target = work / "bench-insights.sqlite3"
     if not fresh and target.exists() and target.stat().st_mtime > source.stat().st_mtime:
         return target
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    dst = sqlite3.connect(target)
-    try:
-        src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
-    upgrade_database(target, now=NOW, backup_dir=work / "backups")
-    return target
+    return copy_and_migrate(source, work, name=target.name, now=NOW)
 
 
 def stored(moment: datetime) -> str:
@@ -111,12 +86,12 @@ def open_from_snapshot(path: Path, shop: Shop, period: Period, rounds: int) -> l
     key = snapshot.snapshot_key(period.days)
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     sql = "SELECT value FROM setting WHERE key = ?"
-    raw = timed(lambda: conn.execute(sql, (key,)).fetchone(), rounds)
+    raw = timed(lambda: conn.execute(sql, (key,)).fetchone(), rounds, warm_up=True)
     size = len(conn.execute(sql, (key,)).fetchone()[0])
     conn.close()
     if shop.insights.cached_overview(period) is None:
         sys.exit("no stored 365-day snapshot: the fresh computation did not store one")
-    read = timed(lambda: shop.insights.cached_overview(period), rounds)
+    read = timed(lambda: shop.insights.cached_overview(period), rounds, warm_up=True)
     floor = f"floor: the raw read below; {size:,} bytes of JSON"
     out = [
         line("read + decode (cached_overview)", read, floor),
@@ -216,7 +191,8 @@ def floors(path: Path, period: Period, rounds: int) -> list[str]:
     for name, sql in (("floor: one pass per customer (sqlite3)", one_pass),
                       ("floor: revenue count+sum (sqlite3)", revenue)):  # fmt: skip
         plan = " / ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", args))
-        out.append(line(name, timed(lambda s=sql: conn.execute(s, args).fetchall(), rounds), plan))
+        samples = timed(lambda s=sql: conn.execute(s, args).fetchall(), rounds, warm_up=True)
+        out.append(line(name, samples, plan))
     conn.close()
     return out
 
@@ -229,7 +205,8 @@ def parts(shop: Shop, period: Period, rounds: int) -> list[str]:
             with customer_table(session, period):
                 pass
 
-        out.append(line("per-customer pass + RFM scoring (temp tables)", timed(build, rounds)))
+        samples = timed(build, rounds, warm_up=True)
+        out.append(line("per-customer pass + RFM scoring (temp tables)", samples))
         with customer_table(session, period) as table:
             steps: list[tuple[str, Callable[[], object]]] = [
                 ("  KPI totals from it", lambda: totals.customer_totals(session, table, period)),
@@ -237,12 +214,12 @@ def parts(shop: Shop, period: Period, rounds: int) -> list[str]:
                 ("  top customers", lambda: rfm.top_customers(session)),
                 ("  new customers per week", lambda: weekly_new(session, table, period)),
             ]
-            out += [line(name, timed(step, rounds)) for name, step in steps]
+            out += [line(name, timed(step, rounds, warm_up=True)) for name, step in steps]
         steps = [
             ("weekly sales and refunds", lambda: weekly_sales(session, period)),
             ("loyalty tiles (ledger)", lambda: shop.insights._loyalty_measures(session, period)),
         ]
-        out += [line(name, timed(step, rounds)) for name, step in steps]
+        out += [line(name, timed(step, rounds, warm_up=True)) for name, step in steps]
     return out
 
 
@@ -282,7 +259,7 @@ def main(argv: list[str] | None = None) -> None:
         print("Fresh computation (the worker; stores the snapshot):")
         for days in (30, 90, 365) if not args.open_only else ():
             period = shop.insights.last_days(days)
-            samples = timed(lambda p=period: shop.insights.overview(p), args.rounds)
+            samples = timed(lambda p=period: shop.insights.overview(p), args.rounds, warm_up=True)
             print(line(f"overview, {days} days", samples))
         period = shop.insights.last_days(365)
         print(f"Opening from the stored figures (365 days, {args.open_rounds} runs):")

@@ -28,18 +28,17 @@ import argparse
 import os
 import random
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from common import copy_and_migrate, floor_row, timed
+
 from crmtui.clock import fixed_clock
-from crmtui.db.migrate import upgrade_database
 from crmtui.services.loyalty.expiry import run_expiry
 from crmtui.services.loyalty.rules import store_rules
 from crmtui.services.shop import Shop
@@ -49,37 +48,8 @@ DEFAULT_PATH = DATA_DIR / "bench.sqlite3"
 NOW = datetime(2026, 11, 23, 17, 30, tzinfo=UTC)  # the day build_db.py stands on
 
 
-def percentile(samples: list[float], pct: float) -> float:
-    ordered = sorted(samples)
-    rank = max(1, -(-len(ordered) * pct // 100))
-    return ordered[int(rank) - 1]
-
-
-def timed(action: Callable[[], object], rounds: int) -> list[float]:
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter_ns()
-        action()
-        samples.append((time.perf_counter_ns() - start) / 1e6)
-    return samples
-
-
 def row(name: str, samples: list[float], floor: list[float], target: float) -> str:
-    median, p95 = statistics.median(samples), percentile(samples, 95)
-    floor_p95 = percentile(floor, 95)
-    verdict = "ok" if p95 <= target else "SLOW"
-    return (
-        f"{name:<34} median {median:9.2f} ms  p95 {p95:9.2f} ms  "
-        f"floor p95 {floor_p95:8.2f} ms  ×{p95 / floor_p95:5.2f}  target {target:g} ms  {verdict}"
-    )
-
-
-def copy_and_migrate(source: Path, folder: Path) -> Path:
-    target = folder / "bench-loyalty.sqlite3"
-    with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    upgrade_database(target, now=NOW, backup_dir=folder / "backups")
-    return target
+    return floor_row(name, samples, floor, target, name_width=34, ratio_width=5)
 
 
 def raw_sale(path: Path, contact_ids: list[int], rounds: int) -> list[float]:
@@ -162,7 +132,7 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory(prefix="crmtui-bench-loyalty-") as folder:
         started = time.perf_counter()
-        path = copy_and_migrate(args.path, Path(folder))
+        path = copy_and_migrate(args.path, Path(folder), name="bench-loyalty.sqlite3", now=NOW)
         print(f"copied and migrated to 0003 in {time.perf_counter() - started:.1f} s")
         shop = Shop.open(path, fixed_clock(NOW))
         shop.settings  # noqa: B018

@@ -24,16 +24,15 @@ import argparse
 import os
 import random
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from common import copy_and_migrate, floor_row, timed
+
 from crmtui.clock import fixed_clock
-from crmtui.db.migrate import upgrade_database
 from crmtui.services.shop import Shop
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -42,40 +41,8 @@ NOW = datetime(2026, 11, 23, 17, 30, tzinfo=UTC)  # the day build_db.py stands o
 REFERRALS, REFERRERS = 20_000, 4_000
 
 
-def percentile(samples: list[float], pct: float) -> float:
-    ordered = sorted(samples)
-    rank = max(1, -(-len(ordered) * pct // 100))
-    return ordered[int(rank) - 1]
-
-
-def timed(action: Callable[[], object], rounds: int) -> list[float]:
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter_ns()
-        action()
-        samples.append((time.perf_counter_ns() - start) / 1e6)
-    return samples
-
-
 def row(name: str, samples: list[float], floor: list[float] | None, target: float) -> str:
-    median, p95 = statistics.median(samples), percentile(samples, 95)
-    verdict = "ok" if p95 <= target else "SLOW"
-    against = ""
-    if floor:
-        floor_p95 = percentile(floor, 95)
-        against = f"floor p95 {floor_p95:8.2f} ms  ×{p95 / floor_p95:6.2f}  "
-    return (
-        f"{name:<38} median {median:9.2f} ms  p95 {p95:9.2f} ms  {against:<28}"
-        f"target {target:g} ms  {verdict}"
-    )
-
-
-def copy_and_migrate(source: Path, folder: Path) -> Path:
-    target = folder / "bench-referrals.sqlite3"
-    with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    upgrade_database(target, now=NOW, backup_dir=folder / "backups")
-    return target
+    return floor_row(name, samples, floor, target, name_width=38, ratio_width=6)
 
 
 def seed(path: Path, rng: random.Random) -> dict[str, list[int]]:
@@ -171,7 +138,7 @@ def main() -> None:
     rng = random.Random(4)
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
-        path = copy_and_migrate(args.path, Path(folder))
+        path = copy_and_migrate(args.path, Path(folder), name="bench-referrals.sqlite3", now=NOW)
         seeded = seed(path, rng)
         print(
             f"copied, migrated and seeded {REFERRALS:,} referrals in "

@@ -8,8 +8,8 @@
    the stdlib sqlite3 module on its own connection. Targets: p95 <= 2 ms and <= 2x the floor.
 2. Record a sale: `Shop.record_sale` (sale + ledger entry + cached balance, one committed
    transaction, synchronous=FULL). Target: p95 <= 5 ms. By default this runs on a fresh copy
-   of the benchmark file (taken with SQLite's backup API), so the file itself is not changed;
-   --in-place appends the sales to it instead.
+   of the benchmark file in a temporary folder (taken with SQLite's backup API, deleted
+   afterwards), so the file itself is not changed; --in-place appends the sales to it instead.
 
 Timings use time.perf_counter_ns after a warm-up pass; each search query's time is the median
 of --rounds runs (default 3). The load average is printed: on a busy machine every figure
@@ -25,12 +25,13 @@ import random
 import sqlite3
 import statistics
 import sys
-import time
+import tempfile
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from common import backup_copy, percentile, time_ns
 
 from crmtui.clock import Clock
 from crmtui.services.search import build_search_sql, plan_search
@@ -60,13 +61,6 @@ class Figure:
     @property
     def p95_ms(self) -> float:
         return percentile(self.samples_ns, 95) / 1e6
-
-
-def percentile(samples: list[int], pct: float) -> float:
-    """Nearest-rank percentile: the value at or below which pct % of the samples fall."""
-    ordered = sorted(samples)
-    rank = max(1, -(-len(ordered) * pct // 100))
-    return float(ordered[int(rank) - 1])
 
 
 # -- the queries ------------------------------------------------------------------------------
@@ -116,12 +110,6 @@ def draw_queries(path: Path, count: int, seed: int) -> list[tuple[str, str]]:
 
 
 # -- measuring --------------------------------------------------------------------------------
-
-
-def time_ns(action: Callable[[], object]) -> int:
-    started = time.perf_counter_ns()
-    action()
-    return time.perf_counter_ns() - started
 
 
 def bench_search(
@@ -239,19 +227,6 @@ def print_table(figures: list[Figure]) -> None:
         )
 
 
-def copy_database(source: Path, target: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    dst = sqlite3.connect(target)
-    try:
-        src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
-    os.chmod(target, 0o600)
-
-
 def advancing_clock(start: datetime, step: timedelta) -> Clock:
     moment = [start]
 
@@ -297,21 +272,18 @@ def main(argv: list[str] | None = None) -> int:
         shop.close()
 
     if not args.skip_sales:
-        target = path
-        if not args.in_place:
-            target = path.with_name(path.stem + "-sales-copy.sqlite3")
-            copy_database(path, target)
-            note = f"on a copy ({target.name}); {path.name} is unchanged"
-        else:
-            note = f"in place: {args.sales + 20} sales appended to {path.name}"
-        shop = Shop.open(target, clock)
-        try:
-            figures.append(bench_record_sale(shop, args.sales, args.seed))
-        finally:
-            shop.close()
-        if not args.in_place:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{target}{suffix}").unlink(missing_ok=True)
+        with tempfile.TemporaryDirectory(prefix="crmtui-bench-services-") as scratch:
+            target = path
+            if not args.in_place:  # a scratch copy, not migrated: it is run as the file is
+                target = backup_copy(path, Path(scratch) / f"{path.stem}-sales-copy.sqlite3")
+                note = f"on a copy ({target.name}); {path.name} is unchanged"
+            else:
+                note = f"in place: {args.sales + 20} sales appended to {path.name}"
+            shop = Shop.open(target, clock)
+            try:
+                figures.append(bench_record_sale(shop, args.sales, args.seed))
+            finally:
+                shop.close()
         print(f"record a sale: {args.sales} timed after 20 warm-up sales, {note}\n")
 
     print(
