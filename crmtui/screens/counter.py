@@ -26,6 +26,14 @@ if TYPE_CHECKING:
 RESULT_LIMIT = 20
 
 
+RESULT_COLUMNS: tuple[tuple[str, int], ...] = (
+    ("Name", 25),
+    ("Phone", 17),
+    ("Points", 7),
+    ("Last visit", 12),
+)
+
+
 class CounterScreen(ShopScreen):
     """Home screen. The search box has focus; Enter picks, the amount box records a sale."""
 
@@ -70,7 +78,11 @@ class CounterScreen(ShopScreen):
 
     async def _finish_layout(self) -> None:
         table: DataTable[Text] = DataTable(id="results", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Name", "Phone", "Points", "Last visit")
+        # Fixed widths: the columns stay put while the owner types, and they never depend on
+        # measuring rows that arrive while the table is still being laid out (in a real
+        # terminal that race once left them at the headers' widths, names cut to "Łuka").
+        for label, width in RESULT_COLUMNS:
+            table.add_column(label, width=width)
         await self.query_one("#find").mount(table)
         await self.query_one("#sell").mount_all(
             [
@@ -121,9 +133,9 @@ class CounterScreen(ShopScreen):
             table.clear()
             for person in results:
                 table.add_row(
-                    cell(person.full_name),
-                    cell(person.phone),
-                    Text(f"{person.points_balance:,}", justify="right"),
+                    cell(person.full_name, limit=RESULT_COLUMNS[0][1]),
+                    cell(person.phone, limit=RESULT_COLUMNS[1][1]),
+                    Text(f"{person.points_balance:,}".rjust(RESULT_COLUMNS[2][1])),
                     Text(days_ago(person.last_sale_at, now)),
                     key=str(person.id),
                 )

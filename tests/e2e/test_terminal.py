@@ -40,6 +40,24 @@ class Terminal:
             "-y",
             "36",
             command,
+            # With no client attached tmux may later fit the window to its 80×24 default
+            # (seen once in CI: the app redrew at 80 columns mid-test); a manual window size
+            # keeps it at 120×36.
+            ";",
+            "set-option",
+            "-w",
+            "-t",
+            "main",
+            "window-size",
+            "manual",
+            ";",
+            "resize-window",
+            "-t",
+            "main",
+            "-x",
+            "120",
+            "-y",
+            "36",
         )
 
     def tmux(self, *args: str) -> str:
