@@ -95,8 +95,10 @@ class RedeemScreen(ShopModal[Redemption | None]):
                 name,
                 (reward.gives(self.shop.format_money), "dim"),
             )
-            if reward.points_cost > self.balance:
-                label.append(f"  needs {reward.points_cost - self.balance:,} more", style="yellow")
+            label.no_wrap, label.overflow = True, "ellipsis"
+            if reward.points_cost > self.balance:  # on a line of its own, under the name
+                short = reward.points_cost - self.balance
+                label.append(f"\n{'':13}needs {short:,} more", style="yellow")
             options.add_option(
                 Option(label, id=str(reward.id), disabled=reward.points_cost > self.balance)
             )
