@@ -130,6 +130,12 @@ class DetailReferralKeys:
                 markup=False,
             )
             return
+        if found.erased:
+            self.notify(
+                "This customer's data was erased; no referral can be recorded.",
+                severity="warning",
+            )
+            return
         if not found.can_record_referrer:
             self.notify(
                 f"{card.full_name} has already bought something; only new customers can be "

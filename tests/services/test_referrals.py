@@ -201,6 +201,16 @@ def test_later_recording_only_for_customers_who_have_not_bought(shop, add_contac
         shop.referrals.record(bob, "nobody at all")
 
 
+def test_no_referral_can_be_recorded_for_an_erased_customer(shop, add_contact, rules):
+    anna, gone = add_contact("Anna Nowak"), add_contact("Gone Person")
+    shop.exchange.erase(gone)
+    found = shop.referrals.of_contact(gone)
+    assert found.erased and not found.can_record_referrer
+    with pytest.raises(ReferralError, match="erased"):
+        shop.referrals.record(gone, code_of(shop, anna))
+    assert shop.referrals.of_contact(gone).rejected_attempts == ()  # nothing stored about them
+
+
 # -- qualification and reversal -----------------------------------------------------------
 def test_first_sale_pays_both_in_the_sale_transaction(shop, add_contact, rules):
     anna = add_contact("Anna Nowak")

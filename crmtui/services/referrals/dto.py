@@ -104,7 +104,8 @@ class ContactReferrals:
     referred: tuple[tuple[Person, str], ...]  # (referee, status), newest first
     referred_total: int
     rejected_attempts: tuple[str, ...]  # reasons, newest first
-    can_record_referrer: bool  # no referrer yet and no purchase yet
+    can_record_referrer: bool  # no referrer yet, no purchase yet, and not erased
+    erased: bool = False  # their data was erased: nothing about them can be recorded
 
 
 @dataclass(frozen=True)

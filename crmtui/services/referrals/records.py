@@ -152,6 +152,8 @@ def record_referral(
     referrer = session.get(Contact, referrer_id)
     if referee is None or referrer is None:
         raise ReferralError("No such customer")
+    if referee.erased_at is not None:
+        raise ReferralError("This customer's data was erased; no referral can be recorded")
     reason = refusal(
         session=session,
         referrer=referrer,

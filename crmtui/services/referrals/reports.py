@@ -225,13 +225,16 @@ def of_contact(*, session: Session, contact_id: int, limit: int = 20) -> Contact
         .order_by(col(Referral.id).desc())
         .limit(5)
     ).all()
+    contact = session.get(Contact, contact_id)
+    erased = contact is not None and contact.erased_at is not None
     return ContactReferrals(
         referred_by=referred_by,
         referred_by_status=up.status if up is not None else None,
         referred=tuple((people[rid], st) for rid, st in down if rid in people),
         referred_total=int(total),
         rejected_attempts=tuple(r or "" for r in rejected),
-        can_record_referrer=up is None and not has_purchases(session, contact_id),
+        can_record_referrer=up is None and not erased and not has_purchases(session, contact_id),
+        erased=erased,
     )
 
 
