@@ -105,8 +105,9 @@ DEFAULT_TEMPLATES: dict[str, str] = {
     "feedback": "Hello {greeting_name}, it's {shop}. How are you getting on with your purchase? "
     "How likely are you to recommend us, from 0 to 10?",
     "birthday": "Happy birthday, {greeting_name}! Everyone at {shop} wishes you a lovely day.",
-    "winback": "Hello {greeting_name}, we miss you at {shop}! You have {points} points waiting"
-    " — {next_reward} is close.",
+    # No points in it: a lapsed customer often has none, and "0 points waiting" reads badly.
+    "winback": "Hello {greeting_name}, we miss you at {shop}! It would be lovely to see you "
+    "again soon.",
     "stay_in_touch": "Hello {greeting_name}, just checking in from {shop}. "
     "You are a {tier} member with {points} points.",
     "referral_thanks": "Thank you, {greeting_name}, for recommending {shop}! "

@@ -40,10 +40,8 @@ def placeholder_values(
         "tier": NO_TIER,
         "referral_code": contact.referral_code,
     }
-    try:
-        from crmtui.services.loyalty.status import loyalty_status  # type: ignore[import-not-found]
-    except ImportError:  # the loyalty pillar is optional here: the defaults above still read well
-        return values
+    from crmtui.services.loyalty.status import loyalty_status
+
     status = loyalty_status(session=session, contact_id=contact.id, now=now)
     values["points"] = f"{status.balance:,}"
     values["tier"] = status.tier or NO_TIER
