@@ -298,6 +298,11 @@ class FollowupsScreen(ShopScreen):
         else:
             self.notify(NEW_FOR_ANYONE)
 
+    @on(DataTable.RowSelected, "#queue-table")
+    def _row_chosen(self) -> None:
+        """Enter on a task opens its customer, as Enter does in every other list."""
+        self.action_open_contact()
+
     def action_open_contact(self) -> None:
         task = self.highlighted()
         if task is not None:

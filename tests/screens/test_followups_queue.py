@@ -224,3 +224,7 @@ async def test_edit_keeps_an_overdue_date_and_views_switch_by_key(shop, add_cont
         await wait_until(pilot, lambda: screen.shown.view == "today", "today")
         await pilot.press("o")
         await wait_until(pilot, lambda: isinstance(app.screen, ContactDetailScreen), "contact")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen, "back to the queue")
+        await pilot.press("enter")  # Enter opens the customer too
+        await wait_until(pilot, lambda: isinstance(app.screen, ContactDetailScreen), "by enter")
