@@ -232,22 +232,27 @@ def rules_form(rules: LoyaltyRules, *, exponent: int) -> dict[str, str]:
     return values
 
 
-def parse_rules_form(
-    values: dict[str, str], *, parse_money: Any, exponent: int
-) -> LoyaltyRules | Problems:
-    """Check every field of the form; `parse_money(text)` gives minor units or ValueError."""
-    errors: dict[str, str] = {}
+def _row(values: dict[str, str], prefix: str, fields: tuple[str, ...]) -> tuple[str, ...] | None:
+    """One row of a repeated group (a tier, a promotion), stripped; None when left empty."""
+    row = tuple(values.get(f"{prefix}_{field}", "").strip() for field in fields)
+    return row if any(row) else None
+
+
+def _check_row_name(errors: dict[str, str], key: str, name: str, what: str) -> None:
+    if not name:
+        errors[key] = f"{what} needs a name (or clear the whole row)"
+    elif problem := _name_problem(name):
+        errors[key] = problem
+
+
+def _parse_tiers(values: dict[str, str], parse_money: Any, errors: dict[str, str]) -> list[Tier]:
     tiers: list[Tier] = []
     for index in range(MAX_TIERS):
-        name = values.get(f"tier{index}_name", "").strip()
-        threshold = values.get(f"tier{index}_threshold", "").strip()
-        multiplier = values.get(f"tier{index}_multiplier", "").strip()
-        if not (name or threshold or multiplier):
+        row = _row(values, f"tier{index}", ("name", "threshold", "multiplier"))
+        if row is None:
             continue
-        if not name:
-            errors[f"tier{index}_name"] = "A tier needs a name (or clear the whole row)"
-        elif problem := _name_problem(name):
-            errors[f"tier{index}_name"] = problem
+        name, threshold, multiplier = row
+        _check_row_name(errors, f"tier{index}_name", name, "A tier")
         try:
             minor = 0 if _is_zero(threshold) else parse_money(threshold)
         except ValueError as exc:
@@ -271,17 +276,17 @@ def parse_rules_form(
     names = [tier.name.casefold() for tier in tiers]
     if len(set(names)) != len(names):
         errors.setdefault("tier1_name", "Two tiers have the same name")
+    return tiers
+
+
+def _parse_promotions(values: dict[str, str], errors: dict[str, str]) -> list[Promotion]:
     promotions: list[Promotion] = []
     for index in range(MAX_PROMOTIONS):
-        name = values.get(f"promo{index}_name", "").strip()
-        when = values.get(f"promo{index}_when", "").strip()
-        multiplier = values.get(f"promo{index}_multiplier", "").strip()
-        if not (name or when or multiplier):
+        row = _row(values, f"promo{index}", ("name", "when", "multiplier"))
+        if row is None:
             continue
-        if not name:
-            errors[f"promo{index}_name"] = "A promotion needs a name (or clear the whole row)"
-        elif problem := _name_problem(name):
-            errors[f"promo{index}_name"] = problem
+        name, when, multiplier = row
+        _check_row_name(errors, f"promo{index}_name", name, "A promotion")
         try:
             weekdays, start, end = parse_when(when)
         except ValueError as exc:
@@ -293,6 +298,16 @@ def parse_rules_form(
             errors[f"promo{index}_multiplier"] = "A multiplier from 0.1 to 10, e.g. 2"
             rate = Decimal(1)
         promotions.append(Promotion(name, str(rate), weekdays, start, end))
+    return promotions
+
+
+def parse_rules_form(
+    values: dict[str, str], *, parse_money: Any, exponent: int
+) -> LoyaltyRules | Problems:
+    """Check every field of the form; `parse_money(text)` gives minor units or ValueError."""
+    errors: dict[str, str] = {}
+    tiers = _parse_tiers(values, parse_money, errors)
+    promotions = _parse_promotions(values, errors)
     bonuses: dict[str, int] = {}
     for key in ("signup_bonus", "birthday_bonus"):
         try:
