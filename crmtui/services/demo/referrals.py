@@ -37,6 +37,8 @@ from sqlmodel import Session, SQLModel, select
 from crmtui.db.models import Contact
 from crmtui.services.demo.common import DAY, YEAR_DAYS, utc
 from crmtui.services.demo.till import Till
+from crmtui.services.referrals.hooks import reward_occasion, reward_reason
+from crmtui.services.referrals.records import ALREADY_BOUGHT, ALREADY_REFERRED, SELF_REFERRAL
 from crmtui.services.referrals.rules import ReferralRules, get_rules
 
 REFERRED_SHARE = 0.08  # of the customers: brought in by an earlier customer
@@ -45,10 +47,6 @@ CODE_SHARE = 0.7  # recorded by the friend's code; the rest by searching their n
 HUB_SHARE = (0.35, 0.15)  # the café's two keenest ambassadors
 CHAIN_SHARE = 0.2  # a referee who then brings a friend of their own
 SOON_DAYS = 60  # a referred friend who buys comes within weeks of joining
-
-SELF = "A customer cannot refer themselves"
-ALREADY = "Already referred by {name}; a person is referred only once"
-BOUGHT = "This customer has already bought something; only new customers can be referred"
 
 
 @dataclass
@@ -243,17 +241,17 @@ def _rejected(
         i for i in bystanders if i not in (other, own) and shop.first_bought[i] < now_ts - 150 * DAY
     ]
     claimer = rng.choice(months) if months else own
-    rows = [row(own, own, at_counter(shop.first_bought[own]), SELF, True)]
+    rows = [row(own, own, at_counter(shop.first_bought[own]), SELF_REFERRAL, True)]
     rewarded = [r for r in brought if shop.first_bought[r]]
     if rewarded:
         friend = rng.choice(rewarded)
         at = at_counter(shop.first_bought[friend])
         if shop.created[other] < at:
-            reason = ALREADY.format(name=shop.names[ids[brought[friend]]])
+            reason = ALREADY_REFERRED.format(name=shop.names[ids[brought[friend]]])
             rows.append(row(friend, other, at, reason, False))
     at = at_counter(shop.first_bought[claimer] + rng.randint(30, 120) * DAY)
     if claimer != own and shop.created[other] < at:
-        rows.append(row(claimer, other, at, BOUGHT, True))
+        rows.append(row(claimer, other, at, ALREADY_BOUGHT, True))
     return rows
 
 
@@ -268,15 +266,14 @@ def _reward_entries(
     ):
         if points <= 0:
             continue
-        verb = "brought" if role == "referrer" else "referred by"
         entries.append(
             {
                 "contact_id": who,
                 "kind": "referral",
                 "delta": points,
-                "reason": f"referral reward: {verb} customer #{other} (sale #{sale_id})",
+                "reason": reward_reason(role, other, sale_id),
                 "referral_id": referral_id,
-                "occasion": f"referral:{referral_id}:{role}:{sale_id}",
+                "occasion": reward_occasion(referral_id, role, sale_id),
                 "created_at": utc(ts),
             }
         )

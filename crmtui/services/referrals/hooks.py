@@ -13,6 +13,18 @@ from crmtui.services.ledger import add_entry
 from crmtui.services.referrals.rules import get_rules
 
 
+def reward_reason(role: str, other_id: int, sale_id: int) -> str:
+    """The ledger reason of a referral reward. The other person goes by number, not by name:
+    the ledger is append-only, and erasing that person must not leave their name in it."""
+    verb = "brought" if role == "referrer" else "referred by"
+    return f"referral reward: {verb} customer #{other_id} (sale #{sale_id})"
+
+
+def reward_occasion(referral_id: int, role: str, sale_id: int) -> str:
+    """What makes a reward unique per contact, so a retried sale never pays it twice."""
+    return f"referral:{referral_id}:{role}:{sale_id}"
+
+
 def month_bounds(now: datetime) -> tuple[datetime, datetime]:
     """The local calendar month around `now`, as aware datetimes (the cap counts per month)."""
     local = now.astimezone()
@@ -82,18 +94,16 @@ def on_sale_recorded(*, session: Session, sale: Sale, contact: Contact, now: dat
             if points <= 0:
                 continue
             other = contact if role == "referrer" else referrer
-            verb = "brought" if role == "referrer" else "referred by"
+            assert other.id is not None and referral.id is not None and sale.id is not None
             add_entry(
                 session=session,
                 contact=who,
                 kind="referral",
                 delta=points,
-                # The other person by number, not by name: the ledger is append-only, and
-                # erasing that person must not leave their name behind in it.
-                reason=f"referral reward: {verb} customer #{other.id} (sale #{sale.id})",
+                reason=reward_reason(role, other.id, sale.id),
                 now=now,
                 referral_id=referral.id,
-                occasion=f"referral:{referral.id}:{role}:{sale.id}",
+                occasion=reward_occasion(referral.id, role, sale.id),
             )
         referral.status = "rewarded"
         referral.rewarded_at = now

@@ -21,6 +21,12 @@ class ReferralError(ValueError):
     """The referrer could not be found (or the request makes no sense); nothing was stored."""
 
 
+# Refusals the demo writes too, so both word them alike.
+SELF_REFERRAL = "A customer cannot refer themselves"
+ALREADY_REFERRED = "Already referred by {name}; a person is referred only once"
+ALREADY_BOUGHT = "This customer has already bought something; only new customers can be referred"
+
+
 def person_of(contact: Contact) -> Person:
     assert contact.id is not None
     return Person(
@@ -117,7 +123,7 @@ def refusal(
     if referrer.archived_at is not None:
         return f"{who} is archived; unarchive them first to credit their referral"
     if referee_id is not None and referrer.id == referee_id:
-        return "A customer cannot refer themselves"
+        return SELF_REFERRAL
     if phone_e164 and referrer.phone_e164 == phone_e164:
         return f"Same phone number as {who}: a customer cannot refer themselves"
     if email and referrer.email and referrer.email == email:
@@ -130,12 +136,12 @@ def refusal(
     if earlier is not None:
         by = session.get(Contact, earlier.referrer_id) if earlier.referrer_id else None
         name = by.full_name if by is not None else "someone else"
-        return f"Already referred by {name}; a person is referred only once"
+        return ALREADY_REFERRED.format(name=name)
     assert referrer.id is not None
     if referee_id in _chain_up(session, referrer.id):
         return f"That would make a loop: {who} was brought in (directly or not) by this customer"
     if has_purchases(session, referee_id):
-        return "This customer has already bought something; only new customers can be referred"
+        return ALREADY_BOUGHT
     return None
 
 
