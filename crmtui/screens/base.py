@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 
-from textual import work
+from textual import events, work
 from textual.screen import ModalScreen, Screen
+from textual.types import NoActiveAppError
 from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
@@ -102,3 +104,28 @@ class ShopScreen(Screen[None]):
         from crmtui.screens.contact_form import ContactFormScreen
 
         self.app.push_screen(ContactFormScreen(initial, contact_id=contact_id), on_close)
+
+
+class ModeScreen(ShopScreen):
+    """The screen behind an F-key (an app mode), built the first time its key is pressed.
+
+    Textual treats such a screen as never styled: opening it re-parsed every stylesheet and
+    restyled every node of the app twice, then restyled the new screen once for each of the two
+    resume events the opening sends, although the screen had been styled as it was built a
+    moment before. On the first F7 that was ~50 ms. Once the screen has been left, resuming it
+    restyles it as usual.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._left_once = False
+        with suppress(NoActiveAppError):  # built outside a running app: nothing to skip
+            self._css_update_count = self.app._css_update_count
+
+    def on_screen_suspend(self) -> None:
+        self._left_once = True
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Runs before Screen's own handler, which reads the flag.
+        if not self._left_once:
+            event.refresh_styles = False

@@ -10,10 +10,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from crmtui.screens.base import ShopScreen
 from crmtui.widgets.card import CustomerCard
+from crmtui.widgets.footer import KeysFooter
 from crmtui.widgets.navbar import NavBar
 from crmtui.widgets.safe import cell, days_ago, local_time, plain
 
@@ -91,7 +92,7 @@ class CounterScreen(ShopScreen):
                 Static("", id="amount-status"),
             ]
         )
-        await self.mount(Footer(compact=True))
+        await self.mount(KeysFooter(compact=True))
         self.refresh_bindings()  # a footer mounted late must still learn the keys
         self.connect_shop()  # now the shop may fill the results table
 

@@ -18,14 +18,15 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Sparkline, Static
+from textual.widgets import DataTable, Header, Sparkline, Static
 from textual.worker import Worker, WorkerState
 
-from crmtui.screens.base import ShopScreen
+from crmtui.screens.base import ModeScreen
 from crmtui.screens.insight_prompts import Field, FieldPrompt, TextDialog, Values
 from crmtui.services.insights.dto import Overview
 from crmtui.services.insights.periods import Period, PeriodError
 from crmtui.services.insights.rfm import OTHERS, RFM_EXPLAINED, SEGMENT_RULES
+from crmtui.widgets.footer import KeysFooter
 from crmtui.widgets.kpi_tile import KpiTile, explanation
 from crmtui.widgets.navbar import NavBar
 from crmtui.widgets.safe import cell
@@ -77,7 +78,7 @@ def segment_rules_text() -> Table:
     return table
 
 
-class InsightsScreen(ShopScreen):
+class InsightsScreen(ModeScreen):
     DEFAULT_CSS = """
     InsightsScreen #period-line { height: 1; padding: 0 1; background: $boost; }
     InsightsScreen #freshness { height: 1; padding: 0 1; background: $boost; }
@@ -146,7 +147,7 @@ class InsightsScreen(ShopScreen):
                     yield DataTable(id="top-customers", cursor_type="row")
                     yield Static("Top referrers", classes="list-title")
                     yield DataTable(id="top-referrers", cursor_type="row")
-        yield Footer()
+        yield KeysFooter()
 
     def stored_tiles(self) -> list[KpiTile]:
         """Tiles of the stored figures for the first period, built with the screen: mounted
