@@ -7,6 +7,10 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Index, text
 from sqlmodel import Field, SQLModel
 
+from crmtui.db.derived import InsightsCacheState as InsightsCacheState  # re-exported
+from crmtui.db.derived import InsightsCustomer as InsightsCustomer
+from crmtui.db.derived import InsightsDirty as InsightsDirty
+from crmtui.db.derived import SaleBucket as SaleBucket
 from crmtui.db.types import UTCDateTime
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 
 
 # FTS5 tables (and their shadow tables) live outside SQLModel's metadata: autogenerate must

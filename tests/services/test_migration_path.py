@@ -120,3 +120,41 @@ def test_upgrade_from_0002_keeps_tags_search_and_ledger_guards(tmp_path, now):
             "SELECT count(*) FROM contact_trigram WHERE contact_trigram MATCH 'nowak'"
         ).fetchone()
         assert still == (0,)  # the search triggers came back and follow edits
+
+
+def test_upgrade_to_0004_sums_the_recorded_sales_per_quarter_hour(tmp_path, now):
+    path = tmp_path / "old.sqlite3"
+    _migrate_to(path, "0003")
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO contact (id, full_name, referral_code, created_at, updated_at,"
+            " search_text, sort_name, points_balance)"
+            " VALUES (1, 'Anna', 'AAAAAA', '2025-01-01 00:00:00', '2025-01-01 00:00:00',"
+            " 'anna', 'anna', 0)"
+        )
+        sales = [  # id, amount, when, voided: two in one quarter hour, one voided, one later
+            (1, 500, "2025-01-02 10:14:59.999999", None),
+            (2, 700, "2025-01-02 10:00:00.000000", None),
+            (3, 900, "2025-01-02 10:05:00.000000", "2025-01-02 11:00:00.000000"),
+            (4, 300, "2025-01-02 10:15:00.000000", None),
+        ]
+        for sale_id, amount, when, voided in sales:
+            conn.execute(
+                "INSERT INTO sale (id, contact_id, amount_minor, currency, occurred_at,"
+                " idempotency_key, voided_at) VALUES (?, 1, ?, 'PLN', ?, ?, ?)",
+                (sale_id, amount, when, f"k{sale_id}", voided),
+            )
+        conn.execute(
+            "INSERT INTO sale_refund (sale_id, amount_minor, reason, created_at)"
+            " VALUES (1, 100, 'cold', '2025-01-03 08:59:00.000000')"
+        )
+
+    migrate.upgrade_database(path, now=now, backup_dir=tmp_path / "backups")
+
+    with sqlite3.connect(path) as conn:
+        found = conn.execute("SELECT * FROM sale_bucket ORDER BY bucket").fetchall()
+    assert found == [
+        ("2025-01-02 10:00", 2, 1200, 0),
+        ("2025-01-02 10:15", 1, 300, 0),
+        ("2025-01-03 08:45", 0, 0, 100),
+    ]

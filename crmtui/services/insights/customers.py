@@ -1,10 +1,12 @@
-"""One pass over the sales: a row per customer, kept in a temporary table for the other queries.
+"""A row per customer: what every insight (KPI totals, RFM, segments, top customers) adds up.
 
-Every insight (KPI totals, RFM, segments, top customers) is an aggregate over customers, so the
-sales are read once per refresh, in contact order, from the covering index
-`ix_sale_contact_facts` (contact_id, occurred_at, amount_minor, voided_at): no table lookups and
-no sort. The result, about one row per customer, lands in a connection-private TEMP table that
-the later queries read; `customer_table` drops it again.
+The rows live in `insights_customer` (see db/models.py), keyed by the period's length:
+- for a preset period ending today (30, 90, 365 days) they are kept there between visits
+  and brought up to date by cache.py, re-reading only the sales of customers that changed;
+- for any other period they are built whole into a connection-private TEMP table of the same
+  shape (`temporary_rows`), from one pass over the sales in contact order on the covering index
+  `ix_sale_contact_time` (contact_id, occurred_at, amount_minor, voided_at), and dropped after.
+Either way the queries that read them get a `Rows` and never know which it is.
 
 Only two pieces of SQL are dialect-specific (day arithmetic), and they live in `day_number` and
 `whole`; everything else is plain SQL that PostgreSQL runs as written.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +26,18 @@ from sqlmodel import Session
 from crmtui.db.types import UTCDateTime
 from crmtui.services.insights.periods import Period
 
-TABLE = "insights_customer"
+KEPT = "insights_customer"
+TEMPORARY = "insights_customer_now"
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Where one period's customer rows are: the table, the `days` key within it, and for
+    kept rows the sums of their columns stored with them (totals.ROW_SUMS)."""
+
+    table: str
+    days: int
+    sums: tuple[int, ...] | None = None
 
 
 def dialect(session: Session) -> str:
@@ -42,6 +56,12 @@ def whole(session: Session, expr: str) -> str:
     if dialect(session) == "postgresql":
         return f"CAST(FLOOR({expr}) AS INTEGER)"
     return f"CAST({expr} AS INTEGER)"
+
+
+def seconds_between(session: Session, earlier: str, later: str) -> str:
+    """Whole seconds from one timestamp to a later one."""
+    days = f"({day_number(session, later)} - {day_number(session, earlier)})"
+    return f"CAST(ROUND({days} * 86400) AS INTEGER)"
 
 
 def moments(period: Period) -> dict[str, datetime]:
@@ -66,14 +86,24 @@ def typed_params(statement: Any, names: list[str]) -> Any:
 #   sales_ever             sales ever (before the end); ≥ 2 makes a lifespan
 #   sales_now, gross_now   sales and their sum in this period
 #   sales_before, gross_before   the same in the previous period
-#   last_before_start      lifespan input as of the previous period's end (with
-#                          sales_ever − sales_now, the sales before this period)
-# Every aggregate here is paid once per sale, so what can be derived or counted elsewhere is:
-# customers active two periods back come from a range query (totals.active_between).
+#   sales_two_back         sales in the period before the previous one
+#   last_before_start      the last sale before this period
 #   refunded_now           refunds given in this period on their sales
-CREATE = """
-CREATE TEMPORARY TABLE {table} AS
-SELECT per.*, COALESCE(ref.refunded_now, 0) AS refunded_now
+#   monetary               gross_now − refunded_now, for a customer who bought in the period
+#   lifespan_seconds       last − first sale, for a customer with two sales or more (whole
+#                          seconds: sums of them stay exact when cache.py adds and subtracts)
+#   lifespan_before_seconds   the same as of the previous period's end
+# r, f, m and segment are filled by rfm.rescore afterwards.
+FILL = """
+INSERT INTO {table} (days, contact_id, first_at, last_at, last_before_start, sales_ever,
+    sales_now, gross_now, sales_before, gross_before, sales_two_back, refunded_now, monetary,
+    lifespan_seconds, lifespan_before_seconds)
+SELECT :days, per.contact_id, per.first_at, per.last_at, per.last_before_start,
+    per.sales_ever, per.sales_now, per.gross_now, per.sales_before, per.gross_before,
+    per.sales_two_back, COALESCE(ref.refunded_now, 0),
+    CASE WHEN per.sales_now > 0 THEN per.gross_now - COALESCE(ref.refunded_now, 0) END,
+    CASE WHEN per.sales_ever >= 2 THEN {lifespan} ELSE 0 END,
+    CASE WHEN per.sales_ever - per.sales_now >= 2 THEN {lifespan_before} ELSE 0 END
 FROM (
     SELECT contact_id,
         MIN(occurred_at) AS first_at,
@@ -85,37 +115,69 @@ FROM (
             AS sales_before,
         SUM(CASE WHEN occurred_at >= :prev AND occurred_at < :start THEN amount_minor ELSE 0 END)
             AS gross_before,
+        SUM(CASE WHEN occurred_at >= :prev2 AND occurred_at < :prev THEN 1 ELSE 0 END)
+            AS sales_two_back,
         MAX(CASE WHEN occurred_at < :start THEN occurred_at END) AS last_before_start
     FROM sale
-    WHERE voided_at IS NULL AND occurred_at < :end
+    WHERE voided_at IS NULL AND occurred_at < :end AND {which}
     GROUP BY contact_id
 ) AS per
 LEFT JOIN (
     SELECT s.contact_id, SUM(r.amount_minor) AS refunded_now
     FROM sale_refund AS r JOIN sale AS s ON s.id = r.sale_id
-    WHERE r.created_at >= :start AND r.created_at < :end
+    WHERE r.created_at >= :start AND r.created_at < :end AND {which_sale}
     GROUP BY s.contact_id
 ) AS ref ON ref.contact_id = per.contact_id
 """
 
+# Which customers to fill: `{c}` is the column holding the customer (contact_id or s.contact_id).
+EVERYONE = "1 = 1"
+IN_RANGE = "{c} >= :low AND {c} < :high"
+PENDING_TABLE = "insights_pending"  # a TEMP table of contact ids cache.py fills
+PENDING = "{c} IN (SELECT contact_id FROM " + PENDING_TABLE + ")"
+
+
+def fill(session: Session, rows: Rows, period: Period, which: str, **params: object) -> None:
+    """Insert the rows of the customers `which` selects (EVERYONE, IN_RANGE or PENDING)."""
+    sql = FILL.format(
+        table=rows.table,
+        which=which.format(c="contact_id"),
+        which_sale=which.format(c="s.contact_id"),
+        lifespan=seconds_between(session, "per.first_at", "per.last_at"),
+        lifespan_before=seconds_between(session, "per.first_at", "per.last_before_start"),
+    )
+    statement = typed_params(text(sql), ["end", "start", "prev", "prev2"])
+    session.execute(statement, {**moments(period), "days": rows.days, **params})
+
+
+# Thresholds need the three orders (rfm.cuts); the others serve the segment table and lists.
+INDEXES = {
+    "last": "days, last_at",
+    "sales": "days, sales_now",
+    "monetary": "days, monetary",
+    "first": "days, first_at",
+    "segment": "days, segment, monetary",
+}
+
 
 @contextmanager
-def customer_table(session: Session, period: Period) -> Iterator[str]:
-    """Build the per-customer table for `period` and its RFM scores (rfm.SCORED, scored once
-    and read by the segment table, the top list and the segment views); yields the
-    per-customer table's name and drops both afterwards."""
-    from crmtui.services.insights.rfm import SCORED, scored_sql
+def temporary_rows(session: Session, period: Period) -> Iterator[Rows]:
+    """Every customer's row for `period`, built and scored in a TEMP table; dropped after."""
+    from crmtui.services.insights import rfm
+
+    rows = Rows(TEMPORARY, period.days)
 
     def drop() -> None:
-        for name in (SCORED, TABLE):
-            session.execute(text(f"DROP TABLE IF EXISTS {name}"))
+        session.execute(text(f"DROP TABLE IF EXISTS {TEMPORARY}"))
 
     drop()
-    statement = typed_params(text(CREATE.format(table=TABLE)), ["end", "start", "prev"])
-    session.execute(statement, moments(period))
-    scoring = f"CREATE TEMPORARY TABLE {SCORED} AS {scored_sql(session, TABLE)}"
-    session.execute(typed_params(text(scoring), ["end"]), {"end": period.end})
+    session.execute(text(f"CREATE TEMPORARY TABLE {TEMPORARY} AS SELECT * FROM {KEPT} WHERE 1 = 0"))
+    fill(session, rows, period, EVERYONE)
+    # Indexes after the rows are in: one sort each instead of a B-tree insert per row.
+    for name, columns in INDEXES.items():
+        session.execute(text(f"CREATE INDEX ix_{TEMPORARY}_{name} ON {TEMPORARY} ({columns})"))
+    rfm.rescore(session, rows, old=None, new=rfm.cuts(session, rows, period))
     try:
-        yield TABLE
+        yield rows
     finally:
         drop()

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -11,8 +14,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import OperationalError
 
-from crmtui.services.insights import actions, rfm, snapshot, totals
-from crmtui.services.insights.customers import customer_table
+from crmtui.db.models import InsightsCacheState
+from crmtui.services.insights import actions, cache, rfm, snapshot, totals
+from crmtui.services.insights.customers import Rows, temporary_rows
 from crmtui.services.insights.dto import (
     Measure,
     Overview,
@@ -45,6 +49,7 @@ def _points_value(points: int, point_value_minor: str) -> int:
 class InsightsDesk:
     def __init__(self, shop: Shop) -> None:
         self.shop = shop
+        self._keeper = cache.CustomerRowsKeeper(shop.db)
 
     # -- periods ------------------------------------------------------------------------------
     def today(self) -> date:
@@ -88,18 +93,19 @@ class InsightsDesk:
         return overview
 
     def _compute(self, period: Period) -> Overview:
-        """Two read sessions work side by side: this thread makes the per-customer pass over the
-        sales (and everything built on it), a helper thread meanwhile reads the ledger,
-        referrals, feedback and the weekly sales. SQLite runs both at once (the GIL is
-        released while it steps), so the wall time is the longer of the two, not their sum.
+        """Two read sessions work side by side: this thread brings the customer rows up to date
+        and reads them (every tile about customers, RFM, the segment table, the top list), a
+        helper thread meanwhile reads the ledger, referrals, feedback and the weekly sales.
+        SQLite runs both at once (the GIL is released while it steps), so the wall time is the
+        longer of the two, not their sum.
         """
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="insights") as pool:
             side = pool.submit(self._side_figures, period)
-            with self.shop.db.read() as session, customer_table(session, period) as table:
-                now_totals, before_totals = totals.customer_totals(session, table, period)
-                segments, scored = rfm.segment_table(session)
-                top = rfm.top_customers(session)
-                new_per_week = weekly_new(session, table, period)
+            with self._customer_rows(period) as (session, rows):
+                now_totals, before_totals = totals.customer_totals(session, rows, period)
+                segments, scored = rfm.segment_table(session, rows)
+                top = rfm.top_customers(session, rows, period)
+                new_per_week = weekly_new(session, rows, period)
             side_measures, referrers, sales_per_week = side.result()
         measures = customer_measures(now_totals, before_totals, days=period.days)
         return Overview(
@@ -111,6 +117,32 @@ class InsightsDesk:
             top_customers=tuple(top),
             top_referrers=tuple(referrers),
         )
+
+    @contextmanager
+    def _customer_rows(self, period: Period) -> Iterator[tuple[Session, Rows]]:
+        """A read session and the period's customer rows: the kept ones for a preset ending
+        today (brought up to date first), else built for this call from the sales."""
+        kept = self._kept_rows(period)
+        with self.shop.db.read() as session:
+            state = session.get(InsightsCacheState, period.days) if kept else None
+            if kept is not None and state is not None and cache.is_current(state, period):
+                yield session, replace(kept, sums=cache.decode_sums(state.sums))
+                return
+            # Not kept, or rebuilt for another day between the refresh and this read.
+            with temporary_rows(session, period) as rows:
+                yield session, rows
+
+    def _kept_rows(self, period: Period) -> Rows | None:
+        if not cache.supported(self.shop.db):
+            return None
+        if not snapshot.is_standard(period, today=self.today()):
+            return None
+        try:
+            return self._keeper.bring_up_to_date(period)
+        except OperationalError:
+            # The file stayed locked past the busy timeout (a long import, say): the figures
+            # are computed from the sales instead, which needs no write.
+            return None
 
     def _side_figures(
         self, period: Period
@@ -136,7 +168,7 @@ class InsightsDesk:
         return measures, referrers, sales_per_week
 
     def _loyalty_measures(self, session: Session, period: Period) -> list[Measure]:
-        from crmtui.services.loyalty.overview import outstanding_points, points_flows
+        from crmtui.services.loyalty.overview import points_flows
         from crmtui.services.loyalty.rules import get_rules
 
         rules = get_rules(session=session)
@@ -144,9 +176,7 @@ class InsightsDesk:
         flows = points_flows(session=session, since=period.start, until=period.end)
         flows_before = points_flows(session=session, since=before.start, until=before.end)
         # Balances now, wound back to the period's end and to its start.
-        at_end = outstanding_points(session=session) - totals.points_added_since(
-            session, period.end
-        )
+        at_end = totals.points_outstanding(session) - totals.points_added_since(session, period.end)
         at_start = at_end - flows.net
         return points_measures(
             outstanding_now=at_end,
@@ -164,15 +194,15 @@ class InsightsDesk:
     def segment_members(
         self, period: Period, segment: str, *, limit: int = SEGMENT_LIST_LIMIT
     ) -> SegmentMembers:
-        with self.shop.db.read() as session, customer_table(session, period):
-            ids = rfm.member_ids(session, segment=segment)
-            shown = rfm.members(session, segment=segment, limit=limit)
+        with self._customer_rows(period) as (session, rows):
+            ids = rfm.member_ids(session, rows, segment=segment)
+            shown = rfm.members(session, rows, period, segment=segment, limit=limit)
         return SegmentMembers(segment=segment, total=len(ids), shown=tuple(shown))
 
     def _member_ids(self, period: Period, segment: str) -> list[int]:
         """Read outside the write transaction, so the counter is never kept waiting."""
-        with self.shop.db.read() as session, customer_table(session, period):
-            return rfm.member_ids(session, segment=segment)
+        with self._customer_rows(period) as (session, rows):
+            return rfm.member_ids(session, rows, segment=segment)
 
     def tag_segment(self, period: Period, segment: str, tag: str) -> SegmentActionResult:
         clean = actions.clean_tag(tag)

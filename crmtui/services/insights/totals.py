@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlmodel import Session
 
-from crmtui.services.insights.customers import day_number, moments, typed_params
+from crmtui.services.insights.customers import Rows, moments, typed_params
 from crmtui.services.insights.dto import TopReferrer
 from crmtui.services.insights.periods import Period
 
@@ -35,7 +35,10 @@ class CustomerTotals:
         return self.gross_minor - self.refunds_minor
 
 
-TOTALS = """
+# The sums over the customer rows every customer tile needs, for this period and the one
+# before. They only add up the rows, so cache.py keeps them up to date by subtracting the old
+# rows of the customers it re-reads and adding their new ones; `{which}` limits them to those.
+ROW_SUMS = """
 SELECT
     SUM(CASE WHEN sales_now > 0 THEN 1 ELSE 0 END),
     SUM(CASE WHEN first_at >= :start THEN 1 ELSE 0 END),
@@ -44,16 +47,17 @@ SELECT
     SUM(sales_now),
     SUM(gross_now),
     SUM(CASE WHEN sales_ever >= 2 THEN 1 ELSE 0 END),
-    SUM(CASE WHEN sales_ever >= 2 THEN {last} - {first} ELSE 0 END),
-    SUM(CASE WHEN sales_before > 0 THEN 1 ELSE 0 END),
+    SUM(lifespan_seconds),
     SUM(CASE WHEN first_at >= :prev AND first_at < :start THEN 1 ELSE 0 END),
     SUM(CASE WHEN sales_before > 1 THEN 1 ELSE 0 END),
     SUM(sales_before),
     SUM(gross_before),
     SUM(CASE WHEN sales_ever - sales_now >= 2 THEN 1 ELSE 0 END),
-    SUM(CASE WHEN sales_ever - sales_now >= 2 THEN {last_before} - {first} ELSE 0 END)
-FROM {table}
+    SUM(lifespan_before_seconds),
+    SUM(CASE WHEN sales_two_back > 0 THEN 1 ELSE 0 END)
+FROM {table} WHERE days = :days AND {which}
 """
+SUMS = 15  # the values ROW_SUMS gives
 
 REFUNDS = """
 SELECT
@@ -61,47 +65,39 @@ SELECT
     SUM(CASE WHEN created_at < :start THEN amount_minor ELSE 0 END)
 FROM sale_refund WHERE created_at >= :prev AND created_at < :end
 """
+SECONDS_PER_DAY = 86400
+
+
+def row_sums(
+    session: Session, rows: Rows, *, start: datetime, prev: datetime, which: str = "1 = 1"
+) -> tuple[int, ...]:
+    """ROW_SUMS over the rows `which` selects, for the period starting at `start` whose
+    previous period starts at `prev`."""
+    sql = ROW_SUMS.format(table=rows.table, which=which)
+    params = {"start": start, "prev": prev, "days": rows.days}
+    row = session.execute(typed_params(text(sql), ["start", "prev"]), params).one()
+    return tuple(int(value or 0) for value in row)
 
 
 def customer_totals(
-    session: Session, table: str, period: Period
+    session: Session, rows: Rows, period: Period
 ) -> tuple[CustomerTotals, CustomerTotals]:
-    """(this period, the previous period) from the per-customer table."""
-    sql = TOTALS.format(
-        table=table,
-        first=day_number(session, "first_at"),
-        last=day_number(session, "last_at"),
-        last_before=day_number(session, "last_before_start"),
-    )
-    row = session.execute(typed_params(text(sql), ["start", "prev"]), moments(period)).one()
-    v = [0 if value is None else value for value in row]
+    """(this period, the previous period): the row sums (kept with kept rows, else added up
+    now) and the refunds."""
     bounds = moments(period)
-    v.insert(10, active_between(session, bounds["prev2"], bounds["prev"]))
+    v = rows.sums or row_sums(session, rows, start=bounds["start"], prev=bounds["prev"])
     refund_row = session.execute(
-        typed_params(text(REFUNDS), ["start", "prev", "end"]), moments(period)
+        typed_params(text(REFUNDS), ["start", "prev", "end"]), bounds
     ).one()
     refunds_now, refunds_before = (int(x or 0) for x in refund_row)
     now = CustomerTotals(
-        int(v[0]), int(v[1]), int(v[2]), int(v[3]), int(v[4]), int(v[5]), refunds_now,
-        int(v[6]), float(v[7]),
+        v[0], v[1], v[2], v[3], v[4], v[5], refunds_now, v[6], v[7] / SECONDS_PER_DAY,
     )  # fmt: skip
     before = CustomerTotals(
-        int(v[8]), int(v[9]), int(v[10]), int(v[11]), int(v[12]), int(v[13]), refunds_before,
-        int(v[14]), float(v[15]),
+        v[2], v[8], v[14], v[9], v[10], v[11], refunds_before, v[12],
+        v[13] / SECONDS_PER_DAY,
     )  # fmt: skip
     return now, before
-
-
-ACTIVE_BETWEEN = """
-SELECT COUNT(DISTINCT contact_id) FROM sale
-WHERE occurred_at >= :since AND occurred_at < :until AND voided_at IS NULL
-"""
-
-
-def active_between(session: Session, since: datetime, until: datetime) -> int:
-    """Customers with a sale in [since, until): a range seek on ix_sale_time."""
-    statement = typed_params(text(ACTIVE_BETWEEN), ["since", "until"])
-    return int(session.execute(statement, {"since": since, "until": until}).scalar_one() or 0)
 
 
 @dataclass(frozen=True)
@@ -150,6 +146,14 @@ def referral_count(session: Session, since: datetime, until: datetime) -> Referr
 
 
 DELTAS_SINCE = "SELECT SUM(delta) FROM points_entry WHERE created_at >= :since"
+ALL_DELTAS = "SELECT SUM(points) FROM points_daily"
+
+
+def points_outstanding(session: Session) -> int:
+    """Every balance added up, read as the whole ledger's sum from its daily sums (a few rows a
+    day instead of every contact): a balance is the sum of its entries, which `crmtui doctor`
+    checks, as it checks the daily sums against the ledger."""
+    return int(session.execute(text(ALL_DELTAS)).scalar_one() or 0)
 
 
 def points_added_since(session: Session, since: datetime) -> int:
