@@ -74,16 +74,3 @@ class InsightsDirty(SQLModel, table=True):
 
     days: int = Field(primary_key=True)
     contact_id: int = Field(primary_key=True)
-
-
-class SaleBucket(SQLModel, table=True):
-    """Sales not voided and refunds given, summed per UTC quarter hour ('YYYY-MM-DD HH:MM'),
-    kept by triggers (SQLite; migration 0004) for the weekly trends; `crmtui doctor` checks
-    them against the sales."""
-
-    __tablename__ = "sale_bucket"
-
-    bucket: str = Field(primary_key=True, max_length=16)
-    sales: int
-    amount_minor: int
-    refunded_minor: int

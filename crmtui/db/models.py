@@ -10,7 +10,6 @@ from sqlmodel import Field, SQLModel
 from crmtui.db.derived import InsightsCacheState as InsightsCacheState  # re-exported
 from crmtui.db.derived import InsightsCustomer as InsightsCustomer
 from crmtui.db.derived import InsightsDirty as InsightsDirty
-from crmtui.db.derived import SaleBucket as SaleBucket
 from crmtui.db.types import UTCDateTime
 
 

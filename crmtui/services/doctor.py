@@ -67,45 +67,6 @@ def _daily_totals_problems(shop: Shop) -> list[str]:
     ]
 
 
-# sale_bucket (migration 0004) sums the sales not voided and the refunds per UTC quarter hour.
-QUARTER = (
-    "substr({t}, 1, 14) || CASE WHEN substr({t}, 15, 2) < '15' THEN '00' "
-    "WHEN substr({t}, 15, 2) < '30' THEN '15' WHEN substr({t}, 15, 2) < '45' THEN '30' "
-    "ELSE '45' END"
-)
-BUCKET_MISMATCH = f"""
-    SELECT coalesce(f.bucket, b.bucket), coalesce(f.sales, 0), coalesce(f.amount, 0),
-           coalesce(f.refunded, 0), coalesce(b.sales, 0), coalesce(b.amount_minor, 0),
-           coalesce(b.refunded_minor, 0)
-    FROM (
-        SELECT bucket, sum(sales) AS sales, sum(amount) AS amount, sum(refunded) AS refunded
-        FROM (
-            SELECT {QUARTER.format(t="occurred_at")} AS bucket, 1 AS sales,
-                   amount_minor AS amount, 0 AS refunded
-            FROM sale WHERE voided_at IS NULL
-            UNION ALL
-            SELECT {QUARTER.format(t="created_at")}, 0, 0, amount_minor FROM sale_refund
-        ) GROUP BY bucket
-    ) AS f
-    FULL OUTER JOIN sale_bucket AS b ON b.bucket = f.bucket
-    WHERE coalesce(f.sales, 0) <> coalesce(b.sales, 0)
-       OR coalesce(f.amount, 0) <> coalesce(b.amount_minor, 0)
-       OR coalesce(f.refunded, 0) <> coalesce(b.refunded_minor, 0)"""
-
-
-def _sale_bucket_problems(shop: Shop) -> list[str]:
-    tables = {r[0] for r in shop.db.raw_execute("SELECT name FROM sqlite_master")}
-    if "sale_bucket" not in tables:
-        return []
-    return [
-        f"sales: the quarter hour from {bucket} UTC holds {sales} sales of {amount} and "
-        f"{refunded} refunded, but the records say {f_sales}, {f_amount} and {f_refunded}"
-        for bucket, f_sales, f_amount, f_refunded, sales, amount, refunded in (
-            shop.db.raw_execute(f"{BUCKET_MISMATCH} LIMIT {MAX_LISTED}")
-        )
-    ]
-
-
 def _search_index_problems(shop: Shop) -> list[str]:
     problems: list[str] = []
     for table in ("contact_trigram", "contact_words"):
@@ -140,6 +101,5 @@ def run_checks(shop: Shop) -> list[str]:
         for (offender,) in shop.db.raw_execute(f"{sql} LIMIT {MAX_LISTED}"):
             problems.append(f"orphan: {message.format(offender)}")
     problems += _daily_totals_problems(shop)
-    problems += _sale_bucket_problems(shop)
     problems += _search_index_problems(shop)
     return problems

@@ -26,12 +26,11 @@ class RestoreError(ValueError):
     """The JSON cannot be restored here; the message says why."""
 
 
-# Derived from other tables, so not written: points_daily (the ledger per day) and sale_bucket
-# (sales per quarter hour) are rebuilt row for row by their triggers as the restore inserts
-# the ledger and the sales; the insights_* rows are built
+# Derived from other tables, so not written: points_daily (the ledger per day) is rebuilt row
+# for row by its trigger as the restore inserts the ledger; the insights_* rows are built
 # afresh the first time Insights is opened on the restored shop.
 DERIVED_TABLES = frozenset(
-    {"points_daily", "sale_bucket", "insights_customer", "insights_cache_state", "insights_dirty"}
+    {"points_daily", "insights_customer", "insights_cache_state", "insights_dirty"}
 )
 
 

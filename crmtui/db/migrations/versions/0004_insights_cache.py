@@ -7,10 +7,6 @@
 - insights_dirty: customers whose sales changed since the last refresh. SQLite triggers on
   sale (a new sale, a void, a merge moving it) and sale_refund (a new refund) add them, for
   every preset that has rows, so no code path that writes sales can leave the rows stale.
-- sale_bucket: sales (not voided) and refunds summed per UTC quarter hour, kept by SQLite
-  triggers and filled here from what is recorded, so a year's weekly trend reads ~35,000 small
-  rows instead of a million sales. Every local midnight of every time zone in use falls on a
-  quarter hour, so whole local days are whole runs of buckets.
   Other databases get the tables but no triggers, and the app computes from the sales there.
 
 Revision ID: 0004
@@ -55,50 +51,6 @@ TRIGGERS = {
         END""",
 }
 
-
-def quarter_hour(moment: str) -> str:
-    """SQL: the stored UTC timestamp `moment` ('YYYY-MM-DD HH:MM:SS.ffffff') cut down to the
-    start of its quarter hour, 'YYYY-MM-DD HH:MM'."""
-    minute = f"substr({moment}, 15, 2)"
-    return (
-        f"substr({moment}, 1, 14) || CASE WHEN {minute} < '15' THEN '00' "
-        f"WHEN {minute} < '30' THEN '15' WHEN {minute} < '45' THEN '30' ELSE '45' END"
-    )
-
-
-BUCKET_TRIGGERS = {
-    "sale_bucket_added": f"""
-        CREATE TRIGGER sale_bucket_added AFTER INSERT ON sale WHEN new.voided_at IS NULL BEGIN
-            INSERT INTO sale_bucket (bucket, sales, amount_minor, refunded_minor)
-            VALUES ({quarter_hour("new.occurred_at")}, 1, new.amount_minor, 0)
-            ON CONFLICT (bucket) DO UPDATE
-            SET sales = sales + 1, amount_minor = amount_minor + excluded.amount_minor;
-        END""",
-    "sale_bucket_voided": f"""
-        CREATE TRIGGER sale_bucket_voided AFTER UPDATE OF voided_at ON sale
-        WHEN old.voided_at IS NULL AND new.voided_at IS NOT NULL BEGIN
-            UPDATE sale_bucket SET sales = sales - 1, amount_minor = amount_minor - new.amount_minor
-            WHERE bucket = {quarter_hour("new.occurred_at")};
-        END""",
-    "sale_bucket_refunded": f"""
-        CREATE TRIGGER sale_bucket_refunded AFTER INSERT ON sale_refund BEGIN
-            INSERT INTO sale_bucket (bucket, sales, amount_minor, refunded_minor)
-            VALUES ({quarter_hour("new.created_at")}, 0, 0, new.amount_minor)
-            ON CONFLICT (bucket) DO UPDATE
-            SET refunded_minor = refunded_minor + excluded.refunded_minor;
-        END""",
-}
-BUCKETS_FILL = (
-    f"""
-    INSERT INTO sale_bucket (bucket, sales, amount_minor, refunded_minor)
-    SELECT {quarter_hour("occurred_at")}, COUNT(*), SUM(amount_minor), 0
-    FROM sale WHERE voided_at IS NULL GROUP BY 1""",
-    f"""
-    INSERT INTO sale_bucket (bucket, sales, amount_minor, refunded_minor)
-    SELECT {quarter_hour("created_at")}, 0, 0, SUM(amount_minor)
-    FROM sale_refund WHERE true GROUP BY 1
-    ON CONFLICT (bucket) DO UPDATE SET refunded_minor = refunded_minor + excluded.refunded_minor""",
-)
 
 CUSTOMER_INDEXES = {
     "ix_insights_customer_last": ["days", "last_at"],
@@ -147,31 +99,21 @@ def upgrade() -> None:
         sa.Column("sums", sa.String(), nullable=False),
     )
     op.create_table(
-        "sale_bucket",
-        sa.Column("bucket", sa.String(16), primary_key=True),
-        sa.Column("sales", sa.Integer(), nullable=False),
-        sa.Column("amount_minor", sa.Integer(), nullable=False),
-        sa.Column("refunded_minor", sa.Integer(), nullable=False),
-    )
-    op.create_table(
         "insights_dirty",
         sa.Column("days", sa.Integer(), primary_key=True),
         sa.Column("contact_id", sa.Integer(), primary_key=True),
         sqlite_with_rowid=False,
     )
     if op.get_bind().dialect.name == "sqlite":
-        for ddl in (*TRIGGERS.values(), *BUCKET_TRIGGERS.values()):
+        for ddl in TRIGGERS.values():
             op.execute(ddl)
-        for fill in BUCKETS_FILL:
-            op.execute(fill)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
-        for name in (*TRIGGERS, *BUCKET_TRIGGERS):
+        for name in TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
     op.drop_table("insights_dirty")
-    op.drop_table("sale_bucket")
     op.drop_table("insights_cache_state")
     for name in CUSTOMER_INDEXES:
         op.drop_index(name, table_name="insights_customer")
