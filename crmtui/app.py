@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 RULES_DATE_CHECK_SECONDS = 60  # how soon after midnight the day's follow-up rules run
 BACKUP_CHECK_SECONDS = 3600  # while running, a daily automatic backup is looked for hourly
+# The kept Insights rows take in the sales every ten minutes: a few dozen milliseconds of
+# write lock each time, so opening Insights never has a whole day of sales to catch up on.
+INSIGHTS_KEEP_UP_SECONDS = 600
 BACKUP_WAITS_FOR_RULES_SECONDS = 60
 
 
@@ -146,6 +149,18 @@ class CrmApp(App[None]):
         # Only a shop the app opened itself is backed up (tests inject theirs).
         self.run_auto_backup()
         self.set_interval(BACKUP_CHECK_SECONDS, self._backup_if_due)
+        self.set_interval(INSIGHTS_KEEP_UP_SECONDS, self.keep_insights_up)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="insights-rows")
+    def keep_insights_up(self) -> None:
+        if self.shop is None:
+            return
+        try:
+            self.shop.insights.keep_up()
+        except Exception as exc:  # said, never fatal: the screen computes what it needs itself
+            self.call_from_thread(
+                self.notify, f"Insights figures failed: {exc}", title="Insights", severity="error"
+            )
 
     def on_unmount(self) -> None:
         if self.shop is not None:

@@ -311,3 +311,18 @@ def test_each_boundary_crossed_by_a_day_passing(shop: Shop, add_contact, now, da
     assert (before[early][7], after[early][7]) == (1, 0)  # sales_before
     assert (before[late][5], after[late][5]) == (1, 0)  # sales_now
     assert (before[middle][10], after[middle][10]) == (500, 0)  # refunded_now
+
+
+def test_keep_up_refreshes_only_the_presets_already_kept(shop: Shop, add_contact) -> None:
+    anna = add_contact("Anna")
+    shop.record_sale(anna, 1000, idempotency_key="a")
+    assert shop.insights.keep_up() == []  # nothing kept yet, and nothing is built now
+    assert state(shop, 30) is None
+    shop.insights.overview(shop.insights.last_days(90))
+    shop.insights.overview(shop.insights.last_days(365))
+    shop.void_sale(shop.record_sale(anna, 2000, idempotency_key="b").sale.id, reason="oops")
+    shop.record_sale(add_contact("Ben"), 700, idempotency_key="c")
+    assert shop.insights.keep_up() == [90, 365]
+    assert dirty(shop) == set() and state(shop, 30) is None
+    for days in (90, 365):
+        assert kept_rows(shop, days) == fresh_rows(shop, shop.insights.last_days(days))

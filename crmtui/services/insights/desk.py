@@ -30,7 +30,7 @@ from crmtui.services.insights.measures import (
     points_measures,
     referral_measure,
 )
-from crmtui.services.insights.periods import Period, custom_period, last_days
+from crmtui.services.insights.periods import PRESET_DAYS, Period, custom_period, last_days
 from crmtui.services.insights.trends import weekly_new, weekly_sales, weekly_trend
 
 if TYPE_CHECKING:
@@ -131,6 +131,21 @@ class InsightsDesk:
             # Not kept, or rebuilt for another day between the refresh and this read.
             with temporary_rows(session, period) as rows:
                 yield session, rows
+
+    def keep_up(self) -> list[int]:
+        """Bring every kept preset up to date with the sales since its last refresh (the app
+        calls this now and then, so opening Insights never has a whole day to catch up on);
+        the preset lengths refreshed. Presets never opened stay unkept."""
+        if not cache.supported(self.shop.db):
+            return []
+        with self.shop.db.read() as session:
+            kept = [days for days in PRESET_DAYS if session.get(InsightsCacheState, days)]
+        for days in kept:
+            try:
+                self._keeper.bring_up_to_date(self.last_days(days))
+            except OperationalError:
+                return []  # locked past the busy timeout: the next call catches up
+        return kept
 
     def _kept_rows(self, period: Period) -> Rows | None:
         if not cache.supported(self.shop.db):
