@@ -37,20 +37,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
+import random
 import sqlite3
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from common import copy_and_migrate, percentile, timed
+from common import copy_and_migrate, percentile, time_ms, timed
 
 from crmtui.clock import fixed_clock
+from crmtui.db.models import InsightsCacheState
 from crmtui.services.insights import rfm, snapshot, totals
-from crmtui.services.insights.customers import CREATE, customer_table, moments
+from crmtui.services.insights.cache import decode_sums
+from crmtui.services.insights.customers import EVERYONE, FILL, KEPT, Rows, moments
 from crmtui.services.insights.periods import Period
 from crmtui.services.insights.trends import weekly_new, weekly_sales
 from crmtui.services.shop import Shop
@@ -143,6 +148,7 @@ async def _screen_loads(shop: Shop, period: Period, rounds: int) -> tuple[list[f
             apps.append(QuietApp(shop=shop))
             async with apps[-1].run_test(size=(120, 40)) as pilot:
                 await pilot.pause()
+                gc.collect()  # the apps of earlier rounds: a real session has one app
                 started = time.perf_counter_ns()
                 screen = await opened(apps[-1], pilot)
                 if round_:  # the first is the warm-up
@@ -163,6 +169,7 @@ async def _screen_loads(shop: Shop, period: Period, rounds: int) -> tuple[list[f
             apps.append(QuietApp(shop=shop))
             async with apps[-1].run_test(size=(120, 40)) as pilot:
                 await pilot.pause()
+                gc.collect()
                 started = time.perf_counter_ns()
                 await pilot.press("f7")
                 while not isinstance(apps[-1].screen, InsightsScreen):
@@ -187,37 +194,118 @@ def floors(path: Path, period: Period, rounds: int) -> list[str]:
         "SELECT COUNT(*), SUM(amount_minor) FROM sale "
         "WHERE voided_at IS NULL AND occurred_at >= ? AND occurred_at < ?"
     )
+    kept = f"SELECT COUNT(*), SUM(sales_now), SUM(gross_now) FROM {KEPT} WHERE days = ?"
     out = []
-    for name, sql in (("floor: one pass per customer (sqlite3)", one_pass),
-                      ("floor: revenue count+sum (sqlite3)", revenue)):  # fmt: skip
-        plan = " / ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", args))
-        samples = timed(lambda s=sql: conn.execute(s, args).fetchall(), rounds, warm_up=True)
+    for name, sql, bound in (
+        ("floor: one pass per customer (sqlite3)", one_pass, args),
+        ("floor: revenue count+sum (sqlite3)", revenue, args),
+        ("floor: one scan of the kept rows (sqlite3)", kept, (period.days,)),
+    ):
+        plan = " / ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", bound))
+        samples = timed(lambda s=sql, b=bound: conn.execute(s, b).fetchall(), rounds, warm_up=True)
         out.append(line(name, samples, plan))
     conn.close()
     return out
 
 
-def parts(shop: Shop, period: Period, rounds: int) -> list[str]:
+def add_sales(path: Path, count: int, seed: int) -> None:
+    """`count` sales of the day, for random customers, written as the counter writes them
+    (the triggers mark their customers for the next refresh)."""
+    rng = random.Random(seed)
+    conn = sqlite3.connect(path)
+    top = conn.execute("SELECT MAX(id) FROM contact").fetchone()[0]
+    rows = [
+        (
+            rng.randint(1, top),
+            rng.choice((450, 900, 1250, 2400)),
+            stored(NOW - timedelta(minutes=rng.randint(1, 600), microseconds=n)),
+            f"bench-{seed}-{n}-{rng.random()}",
+        )
+        for n in range(count)
+    ]
+    with conn:
+        conn.executemany(
+            "INSERT INTO sale (contact_id, amount_minor, currency, occurred_at, note,"
+            " idempotency_key) VALUES (?, ?, 'PLN', ?, '', ?)",
+            rows,
+        )
+    conn.close()
+
+
+def forget_kept(path: Path, days: int) -> None:
+    """As if the preset had never been kept: the next visit builds its rows whole."""
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("DELETE FROM insights_cache_state WHERE days = ?", (days,))
+    conn.close()
+
+
+def fresh(shop: Shop, path: Path, rounds: int, build_rounds: int) -> list[str]:
+    """`shop.insights.overview` as the worker runs it, in the situations the app meets."""
     out = []
+    year = shop.insights.last_days(365)
+
+    def built_whole() -> None:
+        forget_kept(path, 365)
+        shop.insights.overview(year)
+
+    samples = timed(built_whole, build_rounds)
+    out.append(line("365 days, first visit: rows built whole", samples, "once per preset"))
+    for days in (30, 90, 365):
+        period = shop.insights.last_days(days)
+        samples = timed(lambda p=period: shop.insights.overview(p), rounds, warm_up=True)
+        out.append(line(f"{days} days, nothing sold since the last visit", samples))
+    for count in (300, 2_740):
+        samples = []
+        for round_ in range(rounds + 1):
+            add_sales(path, count, seed=count * 1000 + round_ + int(time.time()))
+            took = time_ms(lambda: shop.insights.overview(year))
+            if round_:
+                samples.append(took)
+        note = "a busy day" if count == 300 else "the benchmark's average day"
+        out.append(line(f"365 days, {count:,} sales since the last visit", samples, note))
+    samples = []
+    for round_ in range(rounds + 1):
+        shop.clock = fixed_clock(NOW + timedelta(days=1 - round_ % 2))  # tomorrow, today, ...
+        took = time_ms(lambda: shop.insights.overview(shop.insights.last_days(365)))
+        if round_:
+            samples.append(took)
+    shop.clock = fixed_clock(NOW)
+    shop.insights.overview(year)
+    out.append(line("365 days, the day after the last visit", samples, "boundaries moved"))
+    custom = shop.insights.custom_period("2025-11-23", "2026-11-22")
+    samples = timed(lambda: shop.insights.overview(custom), max(1, rounds // 2), warm_up=True)
+    out.append(line("365 days ending yesterday (custom: whole)", samples, "nothing kept"))
+    return out
+
+
+def parts(shop: Shop, period: Period, rounds: int) -> list[str]:
+    keeper = shop.insights._keeper
     with shop.db.read() as session:
-
-        def build() -> None:
-            with customer_table(session, period):
-                pass
-
-        samples = timed(build, rounds, warm_up=True)
-        out.append(line("per-customer pass + RFM scoring (temp tables)", samples))
-        with customer_table(session, period) as table:
-            steps: list[tuple[str, Callable[[], object]]] = [
-                ("  KPI totals from it", lambda: totals.customer_totals(session, table, period)),
-                ("  segment table", lambda: rfm.segment_table(session)),
-                ("  top customers", lambda: rfm.top_customers(session)),
-                ("  new customers per week", lambda: weekly_new(session, table, period)),
-            ]
-            out += [line(name, timed(step, rounds, warm_up=True)) for name, step in steps]
-        steps = [
-            ("weekly sales and refunds", lambda: weekly_sales(session, period)),
-            ("loyalty tiles (ledger)", lambda: shop.insights._loyalty_measures(session, period)),
+        state = session.get(InsightsCacheState, period.days)
+        assert state is not None
+        rows = Rows(KEPT, period.days, sums=decode_sums(state.sums))
+    out = [line("bring up to date, nothing pending", timed(
+        lambda: keeper.bring_up_to_date(period), rounds, warm_up=True))]  # fmt: skip
+    with shop.db.read() as session:
+        steps: list[tuple[str, Callable[[], object]]] = [
+            ("quintile cuts (12 OFFSET seeks)", lambda: rfm.cuts(session, rows, period)),
+            (
+                "KPI totals (kept sums + refunds)",
+                lambda: totals.customer_totals(session, rows, period),
+            ),
+            (
+                "  the sums added up over every row instead",
+                lambda: totals.customer_totals(session, replace(rows, sums=None), period),
+            ),
+            ("segment table", lambda: rfm.segment_table(session, rows)),
+            ("top customers", lambda: rfm.top_customers(session, rows, period)),
+            ("new customers per week", lambda: weekly_new(session, rows, period)),
+            ("weekly sales and refunds (side thread)", lambda: weekly_sales(session, period)),
+            (
+                "loyalty tiles, ledger (side thread)",
+                lambda: shop.insights._loyalty_measures(session, period),
+            ),
         ]
         out += [line(name, timed(step, rounds, warm_up=True)) for name, step in steps]
     return out
@@ -226,15 +314,30 @@ def parts(shop: Shop, period: Period, rounds: int) -> list[str]:
 def plans(path: Path, period: Period) -> list[str]:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     params = {k: stored(v) for k, v in moments(period).items()}
-    select = CREATE.split(" AS\nSELECT", 1)[1]
-    rows = conn.execute("EXPLAIN QUERY PLAN SELECT" + select, params).fetchall()
-    out = ["  per-customer pass: " + " / ".join(r[3] for r in rows)]
+    sql = FILL.format(
+        table=KEPT,
+        which=EVERYONE,
+        which_sale=EVERYONE,
+        lifespan="julianday(per.last_at) - julianday(per.first_at)",
+        lifespan_before="julianday(per.last_before_start) - julianday(per.first_at)",
+    )
+    select = "SELECT" + sql.split("\nSELECT", 1)[1]
+    rows = conn.execute("EXPLAIN QUERY PLAN " + select, {**params, "days": 0}).fetchall()
+    out = ["  rows built whole: " + " / ".join(r[3] for r in rows)]
     week = (
         "SELECT 0, COUNT(*), SUM(amount_minor) FROM sale "
         "WHERE occurred_at >= ? AND occurred_at < ? AND voided_at IS NULL"
     )  # one of the UNION ALL arms trends.weekly_sales sends
     rows = conn.execute("EXPLAIN QUERY PLAN " + week, (stored(period.start), stored(period.end)))
     out.append("  one week of sales: " + " / ".join(r[3] for r in rows))
+    for name, sql in (
+        ("segment table", f"SELECT segment, COUNT(*), SUM(monetary) FROM {KEPT} "
+         "WHERE days = 365 AND segment IS NOT NULL GROUP BY segment"),
+        ("a cut", f"SELECT monetary FROM {KEPT} WHERE days = 365 AND monetary IS NOT NULL "
+         "ORDER BY monetary LIMIT 1 OFFSET 50000"),
+    ):  # fmt: skip
+        rows = conn.execute("EXPLAIN QUERY PLAN " + sql).fetchall()
+        out.append(f"  {name}: " + " / ".join(r[3] for r in rows))
     conn.close()
     return out
 
@@ -244,6 +347,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--path", type=Path, default=DEFAULT_PATH)
     parser.add_argument("--work", type=Path, default=Path("/tmp/crmtui-bench-insights"))
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--build-rounds", type=int, default=3)
     parser.add_argument("--open-rounds", type=int, default=25)
     parser.add_argument(
         "--open-only", action="store_true", help="only the opening (needs a stored snapshot)"
@@ -256,11 +360,9 @@ def main(argv: list[str] | None = None) -> None:
     shop = Shop.open(path, fixed_clock(NOW))
     print(f"Insights on {path} ({os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f})")
     try:
-        print("Fresh computation (the worker; stores the snapshot):")
-        for days in (30, 90, 365) if not args.open_only else ():
-            period = shop.insights.last_days(days)
-            samples = timed(lambda p=period: shop.insights.overview(p), args.rounds, warm_up=True)
-            print(line(f"overview, {days} days", samples))
+        if not args.open_only:
+            print("Fresh computation (the worker; stores the snapshot):")
+            print("\n".join(fresh(shop, path, args.rounds, args.build_rounds)))
         period = shop.insights.last_days(365)
         print(f"Opening from the stored figures (365 days, {args.open_rounds} runs):")
         print("\n".join(open_from_snapshot(path, shop, period, args.open_rounds)))
