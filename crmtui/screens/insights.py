@@ -171,6 +171,27 @@ class InsightsScreen(ModeScreen):
         self.sub_title = f"{self.shop.settings.shop_name} · Insights"
         self.load(self.shop.insights.last_days(FIRST_DAYS))
 
+    def on_screen_resume(self) -> None:
+        # Back from the counter (or a segment): sales may have been recorded since. A preset
+        # period is brought up to date in milliseconds, so it is, with the figures on screen
+        # meanwhile; a custom period takes seconds and waits for r.
+        chosen, shown, at = self.loading_period, self.period, self.figures_at
+        if not self._left_once or chosen is None or shown is None or at is None:
+            return
+        if self.workers_running() or not self.shop.insights.is_kept(chosen):
+            return
+        self.updating = True
+        self.query_one("#freshness", Static).update(
+            Text(
+                stored_figures_line(shown, chosen, at, self.shop.clock()),
+                style="bold",
+            )
+        )
+        self.compute(chosen)
+
+    def workers_running(self) -> bool:
+        return any(w.group == "insights" and w.is_running for w in self.workers)
+
     # -- loading ------------------------------------------------------------------------------
     def load(self, period: Period) -> None:
         self.loading_period = period

@@ -348,3 +348,24 @@ async def test_a_failing_daily_insights_run_is_reported_and_stops_nothing(
         assert app.followup_rules_date == NOW.date()  # the follow-up rules ran all the same
         await pilot.press("f2")
         assert app.is_running
+
+
+async def test_coming_back_from_the_counter_brings_the_figures_up_to_date(
+    shop: Shop, add_contact
+) -> None:
+    ids = fill(shop, add_contact)
+    app = CrmApp(shop=shop)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_insights(pilot)
+        before = {p.contact_id: p.monetary_minor for p in screen.overview.top_customers}
+        await pilot.press("f2")
+        shop.record_sale(ids[3], 90_000, idempotency_key="big one")  # as the counter would
+        await pilot.press("f7")
+        await wait_until(
+            pilot,
+            lambda: screen.overview.top_customers[0].contact_id == ids[3],
+            "the new sale in the figures",
+        )
+        assert before[ids[3]] == 1000
+        assert screen.overview.top_customers[0].monetary_minor == 91_000
+        assert "Figures as of" in str(screen.query_one("#freshness", Static).render())

@@ -63,6 +63,11 @@ class InsightsDesk:
         return custom_period(first, last, today=self.today())
 
     # -- the screen ---------------------------------------------------------------------------
+    def is_kept(self, period: Period) -> bool:
+        """True when `period` is read from kept rows: computing it again costs milliseconds,
+        not seconds (a preset length ending today, on SQLite)."""
+        return cache.supported(self.shop.db) and snapshot.is_standard(period, today=self.today())
+
     def cached_overview(self, period: Period) -> tuple[Overview, datetime] | None:
         """The last figures computed for this preset length (30, 90, 365 days) and when they
         were read, or None. One row read and a decode: fast enough for the event loop. The
