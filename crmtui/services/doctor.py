@@ -101,5 +101,6 @@ def run_checks(shop: Shop) -> list[str]:
         for (offender,) in shop.db.raw_execute(f"{sql} LIMIT {MAX_LISTED}"):
             problems.append(f"orphan: {message.format(offender)}")
     problems += _daily_totals_problems(shop)
+    problems += shop.insights.check_kept_rows()
     problems += _search_index_problems(shop)
     return problems

@@ -45,3 +45,21 @@ def test_a_one_sided_transfer_is_reported(shop, add_contact, db_path):
     problems = run_checks(shop)
     assert "ledger: transfers should net to zero but sum to 10" in problems
     assert f"balance: contact {b} shows 0 points but the ledger sums to 10" in problems
+
+
+def test_kept_insights_rows_that_disagree_are_reported_and_rebuilt(shop, add_contact, db_path):
+    anna, ben, cleo = add_contact("Anna Nowak"), add_contact("Ben"), add_contact("Cleo")
+    for number, person in enumerate((anna, ben, cleo)):
+        shop.record_sale(person, 1200, idempotency_key=f"k{number}")
+    period = shop.insights.last_days(365)
+    shop.insights.overview(period)
+    shop.record_sale(anna, 800, idempotency_key="pending")  # marked: not a disagreement
+    assert run_checks(shop) == []
+    tamper(db_path, "UPDATE insights_customer SET sales_ever = 7")  # all three rows
+    assert run_checks(shop) == [
+        "insights: the 365-day figures kept for 2 customers differ from their sales "
+        "(rebuilt on the next visit)"
+    ]
+    overview = shop.insights.overview(period)
+    assert run_checks(shop) == []
+    assert overview.scored_customers == 3

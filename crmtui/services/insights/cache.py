@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import text
@@ -232,3 +232,37 @@ def _refresh(
     state.period_prev2, state.period_prev, state.period_start, state.period_end = new_bounds
     state.cuts, state.sums, state.ready = new_cuts.to_json(), json.dumps(sums), True
     session.add(state)
+
+
+COMPARED = (
+    "contact_id, first_at, last_at, last_before_start, sales_ever, sales_now, gross_now, "
+    "sales_before, gross_before, sales_two_back, refunded_now, monetary, lifespan_seconds, "
+    "lifespan_before_seconds, r, f, m, segment"
+)
+
+
+def stale_rows(session: Session, state: InsightsCacheState, period: Period) -> int:
+    """For how many customers the kept rows of `state`'s preset differ from rows built afresh
+    for `period` (the period the state describes), leaving out customers marked for the next
+    refresh: 0 when the rows are right. For `crmtui doctor`; costs a whole build."""
+    from crmtui.services.insights.customers import temporary_rows
+
+    marked = "contact_id NOT IN (SELECT contact_id FROM insights_dirty WHERE days = :days)"
+    with temporary_rows(session, period) as fresh:
+        kept = f"SELECT {COMPARED} FROM {KEPT} WHERE days = :days AND {marked}"
+        built = f"SELECT {COMPARED} FROM {fresh.table} WHERE days = :days AND {marked}"
+        sql = (
+            "SELECT COUNT(DISTINCT contact_id) FROM ("
+            f"SELECT * FROM ({kept} EXCEPT {built}) UNION ALL "
+            f"SELECT * FROM ({built} EXCEPT {kept}))"
+        )
+        return int(session.execute(text(sql), {"days": state.days}).scalar_one())
+
+
+def described_period(state: InsightsCacheState) -> Period | None:
+    """The local days `state`'s boundaries cover, or None if they no longer fall on this
+    machine's midnights (its time zone changed)."""
+    first = state.period_start.astimezone().date()
+    last = state.period_end.astimezone().date() - timedelta(days=1)
+    period = Period(first, last)
+    return period if _boundaries(period) == _state_boundaries(state) else None

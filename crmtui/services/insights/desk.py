@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import OperationalError
+from sqlmodel import select
 
 from crmtui.db.models import InsightsCacheState
 from crmtui.services.insights import actions, cache, rfm, snapshot, totals
@@ -151,6 +152,34 @@ class InsightsDesk:
             except OperationalError:
                 return []  # locked past the busy timeout: the next call catches up
         return kept
+
+    def check_kept_rows(self) -> list[str]:
+        """What `crmtui doctor` says about the kept rows: each ready preset's rows against
+        rows built afresh from the sales for the same period (a whole build each)."""
+        if not cache.supported(self.shop.db):
+            return []
+        problems = []
+        with self.shop.db.read() as session:
+            states = session.exec(select(InsightsCacheState)).all()
+            for state in states:
+                period = cache.described_period(state) if state.ready else None
+                if period is None:
+                    continue  # being built, or built in another time zone: rebuilt on use
+                if stale := cache.stale_rows(session, state, period):
+                    problems.append(
+                        f"insights: the {state.days}-day figures kept for {stale} customers "
+                        "differ from their sales (rebuilt on the next visit)"
+                    )
+                    self._forget(state.days)
+        return problems
+
+    def _forget(self, days: int) -> None:
+        """Make the next visit build the preset's rows whole."""
+        with self.shop.db.write() as session:
+            state = session.get(InsightsCacheState, days)
+            if state is not None:
+                state.ready = False
+                session.add(state)
 
     def _kept_rows(self, period: Period) -> Rows | None:
         if not cache.supported(self.shop.db):
