@@ -92,7 +92,7 @@ class CounterScreen(ShopScreen):
                 Static("", id="amount-status"),
             ]
         )
-        await self.mount(KeysFooter(compact=True))
+        await self.mount(KeysFooter(compact=True, eager=False))
         self.refresh_bindings()  # a footer mounted late must still learn the keys
         self.connect_shop()  # now the shop may fill the results table
 

@@ -23,11 +23,14 @@ Shown = tuple[tuple[str, Binding, bool, str], ...]
 class KeysFooter(Footer):
     """Textual's Footer, the same keys drawn the same way, recomposed only when they change."""
 
-    def __init__(self, *, compact: bool = False) -> None:
+    def __init__(self, *, compact: bool = False, eager: bool = True) -> None:
         super().__init__(compact=compact)
-        # Textual waits for the first bindings signal before composing any key, which put the
-        # keys in a second frame; the screen's bindings can be read as soon as it is mounted.
-        self.set_reactive(Footer._bindings_ready, True)
+        if eager:
+            # Textual waits for the first bindings signal before composing any key, which put
+            # the keys in a second frame; the screen's bindings can be read once it is mounted.
+            # Not eager: the keys come after the first signal, as with Textual's own footer
+            # (the counter: its first keystroke matters more than its footer).
+            self.set_reactive(Footer._bindings_ready, True)
         self._shown: Shown | None = None
 
     def shown_keys(self) -> Shown:
@@ -40,7 +43,8 @@ class KeysFooter(Footer):
         )
 
     def compose(self) -> ComposeResult:
-        self._shown = self.shown_keys()
+        # Before the first signal Textual's footer draws no keys: none are recorded as shown.
+        self._shown = self.shown_keys() if self._bindings_ready else None
         yield from super().compose()
 
     def bindings_changed(self, screen: Screen) -> None:
