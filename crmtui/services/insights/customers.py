@@ -8,8 +8,8 @@ The rows live in `insights_customer` (see db/models.py), keyed by the period's l
   `ix_sale_contact_time` (contact_id, occurred_at, amount_minor, voided_at), and dropped after.
 Either way the queries that read them get a `Rows` and never know which it is.
 
-Only two pieces of SQL are dialect-specific (day arithmetic), and they live in `day_number` and
-`whole`; everything else is plain SQL that PostgreSQL runs as written.
+Only the day arithmetic is dialect-specific, and it lives in `day_number`; everything else is
+plain SQL that PostgreSQL runs as written.
 """
 
 from __future__ import annotations
@@ -49,13 +49,6 @@ def day_number(session: Session, expr: str) -> str:
     if dialect(session) == "postgresql":
         return f"(EXTRACT(EPOCH FROM {expr}) / 86400.0)"
     return f"julianday({expr})"
-
-
-def whole(session: Session, expr: str) -> str:
-    """Round a non-negative number down to a whole number."""
-    if dialect(session) == "postgresql":
-        return f"CAST(FLOOR({expr}) AS INTEGER)"
-    return f"CAST({expr} AS INTEGER)"
 
 
 def seconds_between(session: Session, earlier: str, later: str) -> str:
