@@ -5,6 +5,7 @@ Every test runs against a real database file; nothing here mocks the database.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -96,3 +97,14 @@ def add_contact_fixture(shop: Shop) -> Callable[..., int]:
         return add_contact(shop, name, phone, **fields)
 
     return add
+
+
+def read_only_rows(path: Path, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+    """Rows of one query on `path`, opened read-only with the stdlib sqlite3 module (to look
+    at a file as it was written, past the services)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()

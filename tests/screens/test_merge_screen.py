@@ -20,6 +20,14 @@ def merge_status(app: CrmApp) -> str:
     return str(app.screen.query_one("#merge-status").render())
 
 
+async def open_merge_queue(pilot, app: CrmApp) -> None:
+    """F3, then m: the merge review queue, once it has found its one pair."""
+    await pilot.press("f3")
+    await pilot.press("m")
+    await wait_until(pilot, lambda: isinstance(app.screen, MergeScreen), "merge screen")
+    await wait_until(pilot, lambda: "1 possible" in merge_status(app), "pairs")
+
+
 async def test_merge_a_pair_choosing_the_others_email_then_undo(shop: Shop) -> None:
     older = shop.create_contact(
         ContactInput(full_name="Anna Nowak", phone="601 234 567", email="old@example.com")
@@ -30,10 +38,7 @@ async def test_merge_a_pair_choosing_the_others_email_then_undo(shop: Shop) -> N
     shop.record_sale(newer, 2000, idempotency_key="k1")
     app = CrmApp(shop=shop)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f3")
-        await pilot.press("m")
-        await wait_until(pilot, lambda: isinstance(app.screen, MergeScreen), "merge screen")
-        await wait_until(pilot, lambda: "1 possible" in merge_status(app), "pairs")
+        await open_merge_queue(pilot, app)
         screen = app.screen
         fields = screen.query_one("#merge-fields", DataTable)
         await pilot.press("space")  # first space moves to the field list
@@ -80,10 +85,7 @@ async def test_two_records_with_one_name_are_told_apart_in_the_question(shop: Sh
     newer = shop.create_contact(ContactInput(full_name="Käthe Krüger"))
     app = CrmApp(shop=shop)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f3")
-        await pilot.press("m")
-        await wait_until(pilot, lambda: isinstance(app.screen, MergeScreen), "merge screen")
-        await wait_until(pilot, lambda: "1 possible" in merge_status(app), "pairs")
+        await open_merge_queue(pilot, app)
         await pilot.press("m")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
         question = str(app.screen.query_one("#question").render())

@@ -23,6 +23,7 @@ from crmtui.services.sales import points_for
 from crmtui.services.search import SEARCH_KEY_ID_BITS
 from crmtui.services.shop import Shop
 from crmtui.services.text import fold
+from tests.conftest import read_only_rows as rows
 
 NOW = datetime(2026, 11, 23, 17, 30, tzinfo=UTC)
 
@@ -42,15 +43,6 @@ def build(directory: Path, **options: object) -> tuple[Path, DemoSummary]:
     finally:
         db.dispose()
     return path, summary
-
-
-def rows(path: Path, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def stamp(text: str | None) -> datetime | None:

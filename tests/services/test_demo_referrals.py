@@ -31,18 +31,10 @@ from crmtui.services.referrals.records import refusal
 from crmtui.services.referrals.rules import ReferralRules
 from crmtui.services.shop import Shop
 from crmtui.services.validation import ContactInput
+from tests.conftest import read_only_rows as rows
 
 NOW = datetime(2026, 11, 23, 17, 30, tzinfo=UTC)
 RULES = ReferralRules()  # the demo keeps the program's defaults: 100 and 50 points
-
-
-def rows(path: Path, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="module")
